@@ -1,0 +1,55 @@
+"""Command-line entry points of the server-side helpers.
+
+Each helper is a click command in its own module (``cli/<name>.py``, attribute ``command``);
+the guard parses with these very objects. The scripts installed for the helpers call
+:func:`entry`, which answers ``--help`` and ``--version`` from pre-rendered text without
+importing click: the helpers start on every SSH call, and most of their cost is start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+
+#: Helper name -> module in this package defining ``command``.
+COMMAND_MODULES = {
+    "rhl-ps": "ps",
+    "rhl-ps-persistent": "ps_persistent",
+    "rhl-logs": "logs",
+    "rhl-inspect": "inspect",
+    "rhl-stop": "stop",
+    "rhl-rm": "rm",
+    "rhl-clear": "clear",
+    "rhl-pid-alive": "pid_alive",
+    "rhl-verify-port": "verify_port",
+    "rhl-handshake": "handshake",
+    "rhl-launch-service": "launch_service",
+}
+
+#: Helpers whose arguments after the first positional word belong to somebody else.
+_NO_FAST_HELP = frozenset(["rhl-launch-service"])
+
+
+def load_command(name: str):  # type: ignore[no-untyped-def]
+    """The click command object of helper ``name`` (imports click)."""
+    import importlib
+
+    return importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}").command
+
+
+def entry(name: str) -> None:
+    """Run helper ``name`` with ``sys.argv``; never returns."""
+    argv = sys.argv[1:]
+    if name not in _NO_FAST_HELP:
+        head = argv[: argv.index("--")] if "--" in argv else argv
+        if "--help" in head or "-h" in head:
+            from ._helptext import HELP
+
+            sys.stdout.write(HELP[name])
+            raise SystemExit(0)
+        if "--version" in head:
+            from .._version import __version__
+
+            sys.stdout.write(f"{name}, version {__version__}\n")
+            raise SystemExit(0)
+    load_command(name).main(args=argv, prog_name=name)
+    raise SystemExit(0)  # pragma: no cover - main() always exits

@@ -1,0 +1,42 @@
+"""rhl-launch-service: start one whitelisted service, detached, once per key."""
+
+from __future__ import annotations
+
+import click
+
+from .. import spawn
+from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument, out
+
+
+@click.command(
+    "rhl-launch-service",
+    cls=HelperCommand,
+    usage_exit_code=2,
+    context_settings={**CONTEXT_SETTINGS, "allow_interspersed_args": False},
+    help="Start the service BINARY [ARG...] for KEY, detached, and record it in the server state.\n\n"
+    "BINARY must be whitelisted (hashserver, seamless-database, seamless-jobserver, "
+    "seamless-dask-wrapper, or the tools file named by RHL_TOOLS_YAML). The state file is "
+    "written, with the process identity, before the service starts. If a live service "
+    "already holds KEY nothing is started. Prints one JSON line: key, launched, pid, status, "
+    "state_file.",
+)
+@click.option("--key", required=True, callback=key_argument, help="The service key.")
+@click.option("--workdir", required=True, metavar="DIR", help="Working directory (absolute, created).")
+@click.option("--conda-env", metavar="ENV", help="Conda environment to activate (see rhl-cache-conda).")
+@click.option("--network-interface", metavar="HOST", help="Interface the service binds, recorded in the state.")
+@click.option("--parameters", metavar="JSON", help="JSON object stored as 'parameters'.")
+@click.option("--meta", metavar="JSON", help="JSON object stored as 'meta'.")
+@click.argument("service_argv", metavar="[--] BINARY [ARG...]", nargs=-1, type=click.UNPROCESSED)
+def command(key: str, workdir: str, conda_env: str | None, network_interface: str | None,
+            parameters: str | None, meta: str | None, service_argv: tuple[str, ...]) -> int:
+    request = spawn.LaunchRequest(
+        key=key,
+        workdir=workdir,
+        argv=list(service_argv),
+        conda_env=conda_env,
+        network_interface=network_interface,
+        parameters=spawn.parse_json_object("--parameters", parameters),
+        meta=spawn.parse_json_object("--meta", meta),
+    )
+    out(spawn.launch(request).as_json() + "\n")
+    return 0

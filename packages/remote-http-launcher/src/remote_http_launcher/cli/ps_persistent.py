@@ -1,0 +1,44 @@
+"""rhl-ps-persistent: report absent / empty / populated data directories."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .. import paths, persistent
+from ._base import HelperCommand, format_table, ndjson, out, simple_filename
+
+
+@click.command(
+    "rhl-ps-persistent",
+    cls=HelperCommand,
+    help="Report whether data directories are absent, empty or populated.\n\n"
+    "Each PATH must be absolute (after ~ expansion), without '..', and not a system "
+    "directory. With --level N, sub-directories down to N levels are reported too. With "
+    "--marker NAME only directories holding NAME are reported, and NAME itself does not make "
+    "a directory populated. With --file NAME a directory is populated when NAME exists, and "
+    "SIZE is that file's size. --size computes the size of populated directories.",
+)
+@click.argument("roots", metavar="PATH...", nargs=-1, required=True)
+@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="How many levels of sub-directories to report.")
+@click.option("--file", "filename", metavar="FILENAME", callback=simple_filename,
+              help="A directory is populated when it holds this file.")
+@click.option("--marker", metavar="FILENAME", callback=simple_filename,
+              help="Only report directories holding this marker file.")
+@click.option("--size", "with_size", is_flag=True, help="Compute the size of populated directories (bytes).")
+@click.option("--json", "as_json", is_flag=True, help="Print NDJSON rows.")
+def command(roots: tuple[str, ...], level: int, filename: str | None, marker: str | None,
+            with_size: bool, as_json: bool) -> int:
+    for root in roots:
+        paths.validate_data_dir(root, destructive=False)
+    rows = []
+    for root in (os.path.normpath(os.path.expanduser(r)) for r in roots):
+        rows.extend(persistent.walk(root, level=level, filename=filename, marker=marker, size=with_size))
+    if as_json:
+        out(ndjson(rows))
+    else:
+        out(format_table(("PATH", "STATE", "SIZE", "MODIFIED"),
+                         ((r["path"], r["state"], r["size"], r["modified"]) for r in rows)))
+    return 0

@@ -1,0 +1,31 @@
+"""rhl-stop: stop services by key, keeping their state for post-mortem."""
+
+from __future__ import annotations
+
+import click
+
+from .. import stopping
+from ._base import HelperCommand, key_argument, out
+
+
+@click.command(
+    "rhl-stop",
+    cls=HelperCommand,
+    help="Stop the services with these KEYs: SIGINT, then SIGTERM, then SIGKILL.\n\n"
+    "Signals go to the service's whole process group, and only after checking that the "
+    "recorded PID still belongs to the process that was launched (a reused PID is never "
+    "signalled). Each escalation step ends as soon as the group is gone. The state file is "
+    "kept and marked 'stale', so the log stays reachable; remove it with rhl-rm. One line "
+    "per key: '<key>: stopped | already gone | kill required | missing state | permission "
+    "denied | corrupt state | invalid PID | still running after SIGKILL'. Exit 1 if any key "
+    "could not be stopped.",
+)
+@click.argument("keys", metavar="KEY...", nargs=-1, required=True, callback=key_argument)
+@click.option("--sigint-grace", type=click.FloatRange(min=0), default=stopping.DEFAULT_SIGINT_GRACE,
+              show_default=True, metavar="SECONDS", help="How long to wait after SIGINT.")
+@click.option("--sigterm-grace", type=click.FloatRange(min=0), default=stopping.DEFAULT_SIGTERM_GRACE,
+              show_default=True, metavar="SECONDS", help="How long to wait after SIGTERM.")
+def command(keys: tuple[str, ...], sigint_grace: float, sigterm_grace: float) -> int:
+    results = stopping.stop_keys(list(keys), sigint_grace=sigint_grace, sigterm_grace=sigterm_grace)
+    out("".join(result.line() + "\n" for result in results))
+    return 1 if any(result.failed for result in results) else 0

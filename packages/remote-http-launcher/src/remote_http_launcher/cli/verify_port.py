@@ -1,0 +1,25 @@
+"""rhl-verify-port: TCP connect test."""
+
+from __future__ import annotations
+
+import click
+
+from .. import netcheck
+from ._base import HelperCommand
+
+
+@click.command(
+    "rhl-verify-port",
+    cls=HelperCommand,
+    help="Exit 0 once a TCP connection to HOST PORT succeeds, 1 after the last failed attempt.",
+)
+@click.argument("host")
+@click.argument("port")
+@click.option("--attempts", type=click.IntRange(min=1, max=100), default=3, show_default=True,
+              help="Connection attempts (a short growing pause between them).")
+@click.option("--timeout", type=click.FloatRange(min=0.01, max=600), default=2.0, show_default=True,
+              metavar="SECONDS", help="Timeout of each attempt.")
+def command(host: str, port: str, attempts: int, timeout: float) -> int:
+    netcheck.verify_port(netcheck.validate_host(host), netcheck.parse_port(port),
+                         attempts=attempts, timeout=timeout)
+    return 0

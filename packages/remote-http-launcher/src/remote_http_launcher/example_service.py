@@ -1,0 +1,147 @@
+"""rhl-example-service: a small HTTP service that speaks the status-file protocol.
+
+It is the reference a service author can read (docs/launcher/status-file-protocol.md) and
+the service our tests and the demo launch. Protocol, in order:
+
+1. read the JSON object in ``--status-file`` (waiting for it if a launcher writes it late);
+2. bind a port from ``--port-range`` (or any free port) on ``--host``;
+3. rewrite the file atomically with every original field plus ``"port"`` and
+   ``"status": "running"`` (or ``"status": "failed"`` on a start-up error);
+4. answer ``GET /healthcheck`` with ``200 OK``.
+
+The remaining flags make it misbehave on purpose, for testing supervisors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def _write_status(path: str, data: dict) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _read_status(path: str, wait: float = 20.0) -> dict:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (FileNotFoundError, ValueError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        if self.path.split("?")[0] in ("/", "/healthcheck"):
+            body = b"OK"
+            self.send_response(200)
+        else:
+            body = b"not found"
+            self.send_response(404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        sys.stderr.write("%s %s\n" % (self.address_string(), format % args))
+
+
+def _bind(host: str, port_range: tuple[int, int] | None) -> ThreadingHTTPServer:
+    if port_range is None:
+        return ThreadingHTTPServer((host, 0), _Handler)
+    last: OSError | None = None
+    for port in range(port_range[0], port_range[1] + 1):
+        try:
+            return ThreadingHTTPServer((host, port), _Handler)
+        except OSError as exc:
+            last = exc
+    raise OSError(f"no free port in {port_range[0]}-{port_range[1]}: {last}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rhl-example-service", description=__doc__.split("\n")[0])
+    parser.add_argument("--status-file", required=True)
+    parser.add_argument("--port-range", nargs=2, type=int, metavar=("START", "END"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--ready-delay", type=float, default=0.0, help="seconds before becoming ready")
+    parser.add_argument("--fail", action="store_true", help="write status failed and exit 1")
+    parser.add_argument("--exit-before-ready", action="store_true", help="exit 3 without writing")
+    parser.add_argument("--hang", action="store_true", help="never become ready")
+    parser.add_argument("--crash-after", type=float, help="die with a traceback after SECONDS")
+    parser.add_argument("--children", type=int, default=0, help="spawn N worker processes")
+    parser.add_argument("--ignore-signals", action="store_true", help="ignore SIGINT and SIGTERM")
+    parser.add_argument("--timeout", type=float, help="exit after SECONDS without requests (ignored)")
+    args = parser.parse_args(argv)
+
+    if args.ignore_signals:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"rhl-example-service: starting (pid {os.getpid()})", flush=True)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(1)"])
+        for _ in range(args.children)
+    ]
+    for worker in workers:
+        print(f"rhl-example-service: worker pid {worker.pid}", flush=True)
+    data = _read_status(args.status_file)
+    if args.exit_before_ready:
+        print("rhl-example-service: exiting before ready", flush=True)
+        return 3
+    if args.fail:
+        data["status"] = "failed"
+        _write_status(args.status_file, data)
+        print("rhl-example-service: start-up failed on purpose", flush=True)
+        return 1
+    if args.hang:
+        while True:
+            time.sleep(3600)
+    time.sleep(args.ready_delay)
+    try:
+        server = _bind(args.host, tuple(args.port_range) if args.port_range else None)
+    except OSError as exc:
+        data["status"] = "failed"
+        _write_status(args.status_file, data)
+        print(f"rhl-example-service: {exc}", flush=True)
+        return 1
+    data["port"] = server.server_address[1]
+    data["status"] = "running"
+    _write_status(args.status_file, data)
+    print(f"rhl-example-service: listening on {args.host}:{data['port']}", flush=True)
+    if args.crash_after is not None:
+        def crash() -> None:
+            time.sleep(args.crash_after)
+            print("Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
+                  "TypeError: __init__() got an unexpected keyword argument 'method'", flush=True)
+            os._exit(1)
+        threading.Thread(target=crash, daemon=True).start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("rhl-example-service: interrupted, exiting", flush=True)
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,88 @@
+"""Target-side network checks: is a port accepting connections, does a URL answer 2xx."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from .errors import RhlError
+
+_HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def validate_host(host: str) -> str:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if (
+        not host
+        or len(host) > 253
+        or not _HOST_CHARS.issuperset(host)
+        or any(not label or len(label) > 63 or label[0] == "-" or label[-1] == "-" for label in labels)
+    ):
+        raise RhlError("invalid host")
+    return host
+
+
+def parse_port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise RhlError("port must be an integer") from None
+    if not 1 <= port <= 65535:
+        raise RhlError("port must be in [1, 65535]")
+    return port
+
+
+def verify_port(host: str, port: int, *, attempts: int = 3, timeout: float = 2.0) -> None:
+    """Return once a TCP connection succeeds; raise with the last error after ``attempts``.
+
+    Failed attempts are retried after a short growing pause (0.1 s, 0.2 s, ...), not a fixed
+    two seconds: a refused connection is an answer, and a launcher waits on events itself.
+    """
+    last: OSError | None = None
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as exc:
+            last = exc
+        if attempt < attempts - 1:
+            time.sleep(delay)
+            delay *= 2
+    raise RhlError(f"could not connect to {host}:{port}: {last}")
+
+
+#: rhl-handshake exit codes.
+HANDSHAKE_OK = 0
+HANDSHAKE_NETWORK_ERROR = 1
+HANDSHAKE_HTTP_ERROR = 2
+
+
+def handshake(url: str, *, timeout: float = 10.0) -> tuple[int, str]:
+    """One GET of ``url``: (exit code, message)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise RhlError("URL must use http or https and include a host")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked
+            response.read(1 << 16)
+            if not 200 <= response.status < 300:
+                return HANDSHAKE_HTTP_ERROR, f"HTTP status {response.status}"
+            return HANDSHAKE_OK, ""
+    except urllib.error.HTTPError as exc:
+        return HANDSHAKE_HTTP_ERROR, f"HTTP Error {exc.code}: {exc.reason}"
+    except urllib.error.URLError as exc:
+        return HANDSHAKE_NETWORK_ERROR, str(exc.reason)
+    except (OSError, ValueError) as exc:  # timeouts, resets, malformed responses
+        return HANDSHAKE_NETWORK_ERROR, str(exc) or type(exc).__name__

@@ -1,0 +1,282 @@
+"""Process identity, liveness and signals.
+
+A PID alone does not identify a process: PIDs are reused. A state file therefore records,
+next to ``pid``, the process start time (``pid_start_time``, clock ticks since boot from
+``/proc/<pid>/stat``), the ``boot_id`` and the process group (``pgid``). Before we call a
+process alive, and before every signal, we check that the live process with that PID is
+still the one the file describes. Files written by remote-http-launcher 0.4.5 carry no start
+time; for them a process that started after the file was last written cannot be the one it
+describes (the launcher writes the file after spawning, the service rewrites it later).
+
+We never signal PID 0, 1, negative PIDs, our own process group, or a process of another
+user; and a zombie counts as dead.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+#: Seconds of tolerance when comparing a legacy file's mtime with a process start time
+#: (``btime`` in /proc/stat has one-second resolution).
+LEGACY_START_SLACK = 2.0
+
+_CLK_TCK: int | None = None
+_BTIME: float | None = None
+_BOOT_ID: str | None = None
+
+
+def clock_ticks() -> int:
+    global _CLK_TCK
+    if _CLK_TCK is None:
+        _CLK_TCK = os.sysconf("SC_CLK_TCK")
+    return _CLK_TCK
+
+
+def boot_time() -> float:
+    global _BTIME
+    if _BTIME is None:
+        with open("/proc/stat", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"btime "):
+                    _BTIME = float(line.split()[1])
+                    break
+            else:  # pragma: no cover - every Linux has btime
+                _BTIME = 0.0
+    return _BTIME
+
+
+def boot_id() -> str:
+    global _BOOT_ID
+    if _BOOT_ID is None:
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+                _BOOT_ID = handle.read().strip()
+        except OSError:  # pragma: no cover - not Linux
+            _BOOT_ID = ""
+    return _BOOT_ID
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """What /proc says about one live process."""
+
+    pid: int
+    state: str
+    pgid: int
+    sid: int
+    start_ticks: int
+    uid: int
+
+    @property
+    def zombie(self) -> bool:
+        return self.state in ("Z", "X")
+
+    @property
+    def start_epoch(self) -> float:
+        return boot_time() + self.start_ticks / clock_ticks()
+
+
+def read_process(pid: int) -> ProcessInfo | None:
+    """The process with this PID, or None if there is none (zombies are returned, marked)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+        uid = os.stat(f"/proc/{pid}").st_uid
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ESRCH):
+            return None
+        raise
+    # The command name (field 2) is in parentheses and may itself contain ") ".
+    rest = raw[raw.rindex(b")") + 2:].split()
+    return ProcessInfo(
+        pid=pid,
+        state=rest[0].decode(),
+        pgid=int(rest[2]),
+        sid=int(rest[3]),
+        start_ticks=int(rest[19]),
+        uid=uid,
+    )
+
+
+def capture_identity(pid: int) -> dict[str, Any]:
+    """The identity fields to record in a state file for a process we just started."""
+    info = read_process(pid)
+    if info is None:
+        return {"pid": pid}
+    return {"pid": pid, "pid_start_time": info.start_ticks, "boot_id": boot_id(), "pgid": info.pgid}
+
+
+def parse_pid(value: Any) -> int | None:
+    """A PID from a state file value: ints and digit strings; never bools."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+# Verdicts of :func:`check_state_process`.
+ALIVE = "alive"
+DEAD = "dead"
+REUSED = "reused"  # the PID now belongs to another process
+FOREIGN = "foreign"  # the process belongs to another user
+NO_PID = "no-pid"  # missing or invalid PID (includes PID <= 1)
+
+
+@dataclass(frozen=True)
+class Liveness:
+    verdict: str
+    pid: int | None = None
+    info: ProcessInfo | None = None
+    detail: str = ""
+
+    @property
+    def alive(self) -> bool:
+        return self.verdict == ALIVE
+
+
+def check_state_process(data: dict[str, Any], mtime: float | None = None) -> Liveness:
+    """Is the process this state object describes alive, and is it still the same process?"""
+    pid = parse_pid(data.get("pid"))
+    if pid is None:
+        return Liveness(NO_PID, detail="no valid PID recorded")
+    if pid <= 1:
+        return Liveness(NO_PID, pid, detail=f"refusing PID {pid}")
+    info = read_process(pid)
+    if info is None or info.zombie:
+        return Liveness(DEAD, pid, info, detail=f"PID {pid} is gone")
+    recorded_boot = data.get("boot_id")
+    if isinstance(recorded_boot, str) and recorded_boot and recorded_boot != boot_id():
+        return Liveness(REUSED, pid, info, detail=f"PID {pid} was recorded before a reboot")
+    recorded_start = data.get("pid_start_time")
+    if isinstance(recorded_start, int) and not isinstance(recorded_start, bool):
+        if recorded_start != info.start_ticks:
+            return Liveness(REUSED, pid, info, detail=f"PID {pid} now belongs to another process")
+    elif mtime is not None and info.start_epoch > mtime + LEGACY_START_SLACK:
+        return Liveness(REUSED, pid, info, detail=f"PID {pid} started after its state file was written")
+    recorded_uid = data.get("uid")
+    if isinstance(recorded_uid, int) and not isinstance(recorded_uid, bool) and recorded_uid != info.uid:
+        return Liveness(REUSED, pid, info, detail=f"PID {pid} belongs to uid {info.uid}, not {recorded_uid}")
+    if info.uid != os.getuid():
+        return Liveness(FOREIGN, pid, info, detail=f"PID {pid} belongs to uid {info.uid}")
+    return Liveness(ALIVE, pid, info)
+
+
+def pid_alive(pid: int) -> bool:
+    """Raw liveness of a PID (no identity): exists, is not a zombie; EPERM counts as alive."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    info = read_process(pid)
+    return info is not None and not info.zombie
+
+
+def group_members(pgid: int) -> list[ProcessInfo]:
+    """Live (non-zombie) processes of a process group."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return []
+    except PermissionError:
+        pass
+    members = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            info = read_process(int(name))
+        except (OSError, ValueError, IndexError):
+            continue
+        if info is not None and info.pgid == pgid and not info.zombie:
+            members.append(info)
+    return members
+
+
+class Target:
+    """One verified process (and, if it leads one, its process group) that we may signal.
+
+    The leader is pinned with a pidfd where the kernel offers one, so a signal can never reach
+    a process that reused the PID after our identity check.
+    """
+
+    def __init__(self, key: str, info: ProcessInfo) -> None:
+        self.key = key
+        self.pid = info.pid
+        self.leader_start = info.start_ticks
+        # Signal the whole group only when the service leads it and it is not our own group.
+        self.pgid: int | None = info.pgid if info.pgid == info.pid and info.pgid != os.getpgrp() else None
+        self.pidfd: int | None = None
+        try:
+            self.pidfd = os.pidfd_open(info.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        # Re-check after pinning: the process we opened must be the one we verified.
+        again = read_process(info.pid)
+        self.leader_gone = again is None or again.zombie or again.start_ticks != info.start_ticks
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def leader_alive(self) -> bool:
+        if self.leader_gone:
+            return False
+        info = read_process(self.pid)
+        if info is None or info.zombie or info.start_ticks != self.leader_start:
+            self.leader_gone = True
+        return not self.leader_gone
+
+    def alive(self) -> bool:
+        if self.leader_alive():
+            return True
+        return bool(self.pgid is not None and group_members(self.pgid))
+
+    def send(self, sig: int) -> None:
+        """Signal the group (or the pinned leader). Raises PermissionError if refused."""
+        if self.pgid is not None:
+            try:
+                os.killpg(self.pgid, sig)
+            except ProcessLookupError:
+                pass
+            return
+        if self.leader_gone:
+            return
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, sig)
+            else:
+                os.kill(self.pid, sig)
+        except ProcessLookupError:
+            self.leader_gone = True
+
+
+def wait_gone(targets: list[Target], timeout: float) -> list[Target]:
+    """Wait until every target is gone or ``timeout`` passes; return the survivors.
+
+    Polls with a short exponential backoff (1 ms doubling to 25 ms) so that a service that
+    exits at once is noticed at once, instead of on a fixed half-second tick.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    survivors = [t for t in targets if t.alive()]
+    while survivors:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.025)
+        survivors = [t for t in survivors if t.alive()]
+    return survivors

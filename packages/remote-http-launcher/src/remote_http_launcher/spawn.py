@@ -1,0 +1,265 @@
+"""``rhl-launch-service``: start one whitelisted service, fully detached, exactly once per key.
+
+Differences from remote-http-launcher 0.4.5, each closing one of its weak points:
+
+* The per-key lock is held from the liveness check to the state write, so N concurrent
+  launches of one key start one process; the others report the one that runs.
+* The state file is written *before* the service executes: the child is forked, waits on a
+  pipe while the parent records its PID and identity (start time, boot id, process group),
+  and only then ``exec``s. A service never has to poll for its status file.
+* The service gets its own session and process group, stdin from ``/dev/null`` and no
+  inherited descriptors, so an SSH session never hangs on it and a stop reaches its workers.
+* The previous log is kept as ``<key>.log.1`` instead of being truncated away.
+* ``--status-file`` arguments must name this key's own state file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from . import paths, process, state
+from .errors import RhlError
+
+#: Service binaries that may be launched, unless ``RHL_TOOLS_YAML`` names another list.
+DEFAULT_WHITELIST = ("hashserver", "seamless-database", "seamless-jobserver", "seamless-dask-wrapper")
+ENV_TOOLS_YAML = "RHL_TOOLS_YAML"
+
+
+def load_whitelist() -> tuple[str, ...]:
+    """The whitelisted binary names: the first word of each tool's ``command_template``."""
+    tools_file = os.environ.get(ENV_TOOLS_YAML)
+    if not tools_file:
+        return DEFAULT_WHITELIST
+    import yaml  # only when a custom tools file is configured
+
+    try:
+        with open(os.path.expanduser(tools_file), encoding="utf-8") as handle:
+            tools = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RhlError(f"could not load tools.yaml: {exc}") from None
+    if not isinstance(tools, dict) or not tools:
+        raise RhlError("tools.yaml must contain a non-empty mapping")
+    names = []
+    for name, tool in tools.items():
+        if not isinstance(tool, dict):
+            raise RhlError(f"malformed tool definition for {name!r}")
+        template = tool.get("command_template")
+        if not isinstance(template, str):
+            raise RhlError(f"malformed command_template for {name!r}")
+        head = template.split("{", 1)[0].strip()
+        if not head:
+            raise RhlError(f"empty command_template for {name!r}")
+        names.append(head.split()[0])
+    return tuple(names)
+
+
+def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise RhlError(f"{flag} must be valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise RhlError(f"{flag} must be a JSON object")
+    return value
+
+
+def _expand_service_args(key: str, args: list[str]) -> list[str]:
+    """Expand ``~`` words and check that every ``--status-file`` names this key's state file."""
+    own = os.path.realpath(paths.state_path(key))
+    expanded: list[str] = []
+    expect_status = False
+    for arg in args:
+        if arg == "~" or arg.startswith("~/"):
+            arg = os.path.expanduser(arg)
+        value = None
+        if expect_status:
+            value, expect_status = arg, False
+        elif arg == "--status-file":
+            expect_status = True
+        elif arg.startswith("--status-file="):
+            head, _, tail = arg.partition("=")
+            tail = os.path.expanduser(tail)
+            arg, value = f"{head}={tail}", tail
+        if value is not None:
+            if not os.path.isabs(value):
+                raise RhlError("--status-file must be absolute")
+            if os.path.realpath(value) != own:
+                raise RhlError(f"--status-file must be this key's state file: {own}")
+        expanded.append(arg)
+    if expect_status:
+        raise RhlError("--status-file requires a value")
+    return expanded
+
+
+def _conda_argv(env_name: str, argv: list[str]) -> list[str]:
+    if not env_name.strip() or "\n" in env_name:
+        raise RhlError("conda environment name is invalid")
+    cache = state.read_state(paths.conda_cache_path())
+    if cache.missing:
+        raise RhlError(f"conda cache not found: {paths.conda_cache_path()} (run rhl-cache-conda)")
+    source = cache.require().get("conda_source")
+    if source is not None and not isinstance(source, str):
+        raise RhlError("conda_source in cache must be a string or null")
+    # No login shell when we know conda.sh: profile output must not land in the service log.
+    if source:
+        script = '. "$1" && conda activate "$2" && shift 2 && exec "$@"'
+        return ["bash", "--noprofile", "--norc", "-c", script, "rhl-conda", source, env_name, *argv]
+    script = 'conda activate "$1" && shift && exec "$@"'
+    return ["bash", "-lc", script, "rhl-conda", env_name, *argv]
+
+
+def _rotate_log(log: str) -> None:
+    try:
+        if os.path.getsize(log) > 0:
+            os.replace(log, log + ".1")
+    except OSError:
+        pass
+
+
+def _spawn(argv: list[str], workdir: str, log: str, on_forked: Any) -> int:
+    """Fork a detached child that execs ``argv`` only after ``on_forked(pid)`` returned."""
+    go_read, go_write = os.pipe()
+    ready_read, ready_write = os.pipe()
+    err_read, err_write = os.pipe2(os.O_CLOEXEC)
+    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            os.setsid()
+            os.close(go_write)
+            os.close(err_read)
+            os.close(ready_read)
+            os.write(ready_write, b"r")  # our own session and group exist now
+            os.close(ready_write)
+            if not os.read(go_read, 1):
+                os._exit(0)  # parent failed to record us: never run unrecorded
+            os.chdir(workdir)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            os.closerange(3, err_write)
+            os.closerange(err_write + 1, 1 << 16)
+            os.execvp(argv[0], argv)
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(err_write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+            finally:
+                os._exit(127)
+    os.close(go_read)
+    os.close(err_write)
+    os.close(log_fd)
+    os.close(ready_write)
+    try:
+        os.read(ready_read, 1)
+        os.close(ready_read)
+        on_forked(pid)
+    except BaseException:
+        os.close(go_write)  # the child sees EOF and exits without running anything
+        os.close(err_read)
+        raise
+    os.write(go_write, b"x")
+    os.close(go_write)
+    chunks = []
+    while True:
+        chunk = os.read(err_read, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(err_read)
+    if chunks:
+        raise RhlError(f"could not start {argv[0]!r}: {b''.join(chunks).decode(errors='replace')}")
+    return pid
+
+
+@dataclass
+class LaunchRequest:
+    key: str
+    workdir: str
+    argv: list[str]
+    conda_env: str | None = None
+    network_interface: str | None = None
+    parameters: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+
+
+@dataclass
+class LaunchResult:
+    key: str
+    launched: bool
+    pid: int
+    status: str
+    state_file: str
+
+    def as_json(self) -> str:
+        return json.dumps({"key": self.key, "launched": self.launched, "pid": self.pid,
+                           "status": self.status, "state_file": self.state_file}, sort_keys=True)
+
+
+def launch(request: LaunchRequest) -> LaunchResult:
+    """Start the service unless a live one already holds the key (checked under the key lock)."""
+    key = paths.validate_key(request.key)
+    if not request.argv:
+        raise RhlError("service binary is required after --")
+    workdir = paths.validate_workdir(request.workdir)
+    binary = request.argv[0]
+    if binary not in load_whitelist():
+        raise RhlError(f"service binary is not whitelisted: {binary!r}")
+    service_argv = [binary, *_expand_service_args(key, request.argv[1:])]
+    exec_argv = _conda_argv(request.conda_env, service_argv) if request.conda_env else service_argv
+    server = paths.server_dir()
+    paths.ensure_private_dir(server)
+    state_file = paths.state_path(key)
+    log = paths.log_path(key)
+    with state.key_lock(key):
+        existing = state.read_state(state_file)
+        if existing.data is not None and existing.data.get("status") in ("starting", "running"):
+            live = process.check_state_process(existing.data, existing.mtime)
+            if live.alive and live.pid is not None:
+                return LaunchResult(key, False, live.pid, str(existing.data["status"]), state_file)
+        try:
+            os.makedirs(workdir, exist_ok=True)
+        except OSError as exc:
+            raise RhlError(f"could not create workdir {workdir}: {exc.strerror}") from None
+        _rotate_log(log)
+
+        def record(pid: int) -> None:
+            data: dict[str, Any] = {
+                "workdir": request.workdir,
+                "log": log,
+                "command": shlex.join(service_argv),
+                "uid": os.getuid(),
+                "status": "starting",
+                "launched_at": round(time.time(), 3),
+                **process.capture_identity(pid),
+            }
+            if request.network_interface is not None:
+                data["network_interface"] = request.network_interface
+            if request.parameters is not None:
+                data["parameters"] = request.parameters
+            if request.meta is not None:
+                data["meta"] = request.meta
+            if request.conda_env:
+                data["conda_env"] = request.conda_env
+            state.write_state(state_file, data)
+
+        try:
+            pid = _spawn(exec_argv, workdir, log, record)
+        except RhlError:
+            def failed(data: dict[str, Any]) -> dict[str, Any]:
+                data["status"] = "failed"
+                return data
+
+            state.update_state_unlocked(state_file, failed)
+            raise
+    return LaunchResult(key, True, pid, "starting", state_file)

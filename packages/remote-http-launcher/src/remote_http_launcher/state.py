@@ -1,0 +1,202 @@
+"""Reading and writing the JSON state files: atomic, locked, tolerant.
+
+* Writes go to a unique temporary file in the same directory, are fsync'ed, then renamed
+  over the target, and the directory is fsync'ed: a reader sees the old or the new file,
+  never half of one, even after a crash.
+* Read-modify-write cycles hold a per-key ``fcntl.lockf`` lock (POSIX record locks work on
+  NFS homes, ``flock`` may not). Lock files live in ``<side>/.locks/`` so that listings,
+  which glob ``*.json``, never see them.
+* Reading never raises for a bad file: the caller gets a :class:`StateRead` that says
+  whether the file was missing, corrupt (and why), or a JSON object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import paths
+from .errors import CorruptState
+
+
+@dataclass(frozen=True)
+class StateRead:
+    """The outcome of reading one state file."""
+
+    path: str
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    mtime: float | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.data is None and self.error is None
+
+    @property
+    def corrupt(self) -> bool:
+        return self.error is not None
+
+    def require(self) -> dict[str, Any]:
+        """The object, or :class:`CorruptState` for a corrupt file (callers check ``missing``)."""
+        if self.error is not None:
+            raise CorruptState(self.error)
+        assert self.data is not None
+        return self.data
+
+
+def parse_state_bytes(path: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        reason = "empty or truncated file" if not raw.strip() else str(exc)
+        return None, f"malformed JSON in {path}: {reason}"
+    if not isinstance(value, dict):
+        return None, f"state file must contain a JSON object: {path}"
+    return value, None
+
+
+def read_state(path: str) -> StateRead:
+    """Read one state file without raising for missing or malformed content."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return StateRead(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return StateRead(path, error=f"state file is a symbolic link, refusing to follow: {path}")
+        return StateRead(path, error=f"could not read {path}: {exc.strerror}")
+    try:
+        st = os.fstat(fd)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError as exc:
+        return StateRead(path, error=f"could not read {path}: {exc.strerror}")
+    finally:
+        os.close(fd)
+    data, error = parse_state_bytes(path, b"".join(chunks))
+    return StateRead(path, data=data, error=error, mtime=st.st_mtime)
+
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def dump_state(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def write_atomic(path: str, content: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``content`` atomically (unique temp file, fsync, rename)."""
+    directory = os.path.dirname(path)
+    paths.ensure_private_dir(directory)
+    base = os.path.basename(path)
+    stem = base[:-5] if base.endswith(".json") else base
+    for _attempt in range(100):
+        tmp = os.path.join(directory, f".{stem}.{os.urandom(6).hex()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - 100 collisions of 48 random bits
+        raise OSError(errno.EEXIST, "could not create a temporary file", directory)
+    try:
+        view = memoryview(content)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def write_state(path: str, data: dict[str, Any]) -> None:
+    write_atomic(path, dump_state(data))
+
+
+@contextlib.contextmanager
+def key_lock(key: str, *, client: bool = False) -> Iterator[None]:
+    """Hold the exclusive per-key lock of one side (server or client) for a read-modify-write."""
+    lock_dir = os.path.join(paths.side_dir(client), ".locks")
+    paths.ensure_private_dir(lock_dir)
+    fd = os.open(os.path.join(lock_dir, paths.validate_key(key) + ".lock"),
+                 os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the POSIX lock
+
+
+def update_state_unlocked(
+    path: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> dict[str, Any] | None:
+    """Read-modify-write of ``path`` for a caller that already holds the key lock."""
+    current = read_state(path)
+    if current.missing:
+        return None
+    new = change(dict(current.require()))
+    if new is not None:
+        write_state(path, new)
+    return new
+
+
+def update_state(
+    key: str, change: Callable[[dict[str, Any]], dict[str, Any] | None], *, client: bool = False
+) -> dict[str, Any] | None:
+    """Read, change and rewrite one state file under its key lock.
+
+    ``change`` receives the current object and returns the new one (or ``None`` to leave the
+    file untouched). A missing file yields ``None``; a corrupt one raises :class:`CorruptState`.
+    """
+    with key_lock(key, client=client):
+        return update_state_unlocked(paths.state_path(key, client=client), change)
+
+
+def list_keys(directory: str) -> list[str]:
+    """Keys of the ``*.json`` files in ``directory``, sorted by file name; none if it is missing."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [e.name for e in entries if e.name.endswith(".json") and not e.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return []
+    names.sort()
+    return [name[:-5] for name in names]
+
+
+def remove_file(path: str) -> bool:
+    """Unlink ``path``; False if it did not exist."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
