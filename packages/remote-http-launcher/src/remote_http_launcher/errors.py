@@ -39,3 +39,10 @@ class InvalidPath(RhlError):
 
 class CorruptState(RhlError):
     """A state file that exists but is not a JSON object."""
+
+
+class UsageProblem(RhlError):
+    """A usage error found after parsing (e.g. two options that exclude each other).
+
+    Reported with the command's usage exit code, like the errors click finds itself.
+    """

@@ -23,9 +23,10 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
-def _write_status(path: str, data: dict) -> None:
+def _write_status(path: str, data: dict[str, Any]) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
@@ -34,12 +35,13 @@ def _write_status(path: str, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _read_status(path: str, wait: float = 20.0) -> dict:
+def _read_status(path: str, wait: float = 20.0) -> dict[str, Any]:
     deadline = time.monotonic() + wait
     while True:
         try:
             with open(path, encoding="utf-8") as handle:
-                return json.load(handle)
+                value: dict[str, Any] = json.load(handle)
+                return value
         except (FileNotFoundError, ValueError):
             if time.monotonic() > deadline:
                 raise
@@ -47,7 +49,7 @@ def _read_status(path: str, wait: float = 20.0) -> dict:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         if self.path.split("?")[0] in ("/", "/healthcheck"):
             body = b"OK"
             self.send_response(200)
@@ -58,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         sys.stderr.write("%s %s\n" % (self.address_string(), format % args))
 
 
@@ -126,11 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     _write_status(args.status_file, data)
     print(f"rhl-example-service: listening on {args.host}:{data['port']}", flush=True)
     if args.crash_after is not None:
+
         def crash() -> None:
             time.sleep(args.crash_after)
-            print("Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
-                  "TypeError: __init__() got an unexpected keyword argument 'method'", flush=True)
+            print(
+                'Traceback (most recent call last):\n  File "app.py", line 1, in <module>\n'
+                "TypeError: __init__() got an unexpected keyword argument 'method'",
+                flush=True,
+            )
             os._exit(1)
+
         threading.Thread(target=crash, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.2)

@@ -65,8 +65,15 @@ def server_row(key: str, read: state.StateRead, *, probe: bool = True) -> dict[s
 
 def client_row(key: str, read: state.StateRead) -> dict[str, Any]:
     if read.corrupt:
-        return {"key": key, "status": "corrupt", "error": read.error, "meta": {},
-                "host": None, "ssh_host": None, "port": None}
+        return {
+            "key": key,
+            "status": "corrupt",
+            "error": read.error,
+            "meta": {},
+            "host": None,
+            "ssh_host": None,
+            "port": None,
+        }
     data = read.require()
     row: dict[str, Any] = dict(data)
     row["key"] = key

@@ -23,15 +23,17 @@ def open_log(key: str, *, previous: bool = False) -> tuple[int, str]:
         raise RhlError(f"could not open {path}: {exc.strerror}") from None
 
 
-def tail_bytes(fd: int, lines: int) -> bytes:
-    """The last ``lines`` lines of the file (line ends ``\\n``, ``\\r\\n`` or ``\\r`` kept).
+def tail_bytes(fd: int, lines: int) -> tuple[bytes, int]:
+    """The last ``lines`` lines of the file (line ends ``\\n``, ``\\r\\n`` or ``\\r`` kept), and
+    the offset they end at (where a follower continues: not the size *now*, which may
+    already include lines appended since).
 
     Reads backwards block by block, so the cost is proportional to what is printed, not to
     the size of the log.
     """
-    if lines <= 0:
-        return b""
     end = os.fstat(fd).st_size
+    if lines <= 0:
+        return b"", end
     buffer = b""
     position = end
     while position > 0:
@@ -41,7 +43,7 @@ def tail_bytes(fd: int, lines: int) -> bytes:
         # One extra line: the first one in the buffer may be partial (or a split "\r\n").
         if len(buffer.splitlines(keepends=True)) > lines + 1:
             break
-    return b"".join(buffer.splitlines(keepends=True)[-lines:])
+    return b"".join(buffer.splitlines(keepends=True)[-lines:]), end
 
 
 def copy_all(fd: int, write: Callable[[bytes], object]) -> int:
@@ -54,8 +56,14 @@ def copy_all(fd: int, write: Callable[[bytes], object]) -> int:
         offset += len(chunk)
 
 
-def follow(fd: int, path: str, offset: int, write: Callable[[bytes], object],
-           flush: Callable[[], object], poll: float = 0.2) -> None:
+def follow(
+    fd: int,
+    path: str,
+    offset: int,
+    write: Callable[[bytes], object],
+    flush: Callable[[], object],
+    poll: float = 0.2,
+) -> None:
     """Print what is appended to the log until interrupted; reopen it when it is replaced."""
     inode = os.fstat(fd).st_ino
     while True:

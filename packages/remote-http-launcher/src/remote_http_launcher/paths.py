@@ -23,8 +23,24 @@ KEY_RULE = "letters, digits, '.', '_' and '-'; not starting with '-' or '.'; at 
 
 #: Directories no helper may operate on (raw or resolved): the reference's list plus /dev.
 SYSTEM_ROOTS = frozenset(
-    ["/", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/sys",
-     "/proc", "/run", "/var", "/opt", "/dev"]
+    [
+        "/",
+        "/etc",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/boot",
+        "/sys",
+        "/proc",
+        "/run",
+        "/var",
+        "/opt",
+        "/dev",
+    ]
 )
 #: Shared trees that may hold a workdir (jobserver uses /tmp) but must never be wiped whole.
 NEVER_CLEAR = frozenset(
@@ -56,12 +72,7 @@ def conda_cache_path() -> str:
 
 def validate_key(key: str) -> str:
     """Return ``key`` unchanged if it can safely name state files, else raise :class:`InvalidKey`."""
-    if (
-        not key
-        or len(key) > KEY_MAX_LENGTH
-        or key[0] in "-."
-        or not KEY_CHARACTERS.issuperset(key)
-    ):
+    if not key or len(key) > KEY_MAX_LENGTH or key[0] in "-." or not KEY_CHARACTERS.issuperset(key):
         raise InvalidKey(f"invalid key {key!r} (allowed: {KEY_RULE})")
     return key
 
@@ -116,8 +127,8 @@ def validate_data_dir(raw: str, *, destructive: bool) -> str:
     if destructive:
         home = os.path.realpath(os.path.expanduser("~"))
         for candidate in (normalized, resolved):
-            if candidate in NEVER_CLEAR:
-                raise InvalidPath(f"refusing to clear shared directory: {raw!r}")
             if _is_ancestor_or_same(candidate, home):
                 raise InvalidPath(f"refusing to clear $HOME or an ancestor of it: {raw!r}")
+            if candidate in NEVER_CLEAR:
+                raise InvalidPath(f"refusing to clear shared directory: {raw!r}")
     return resolved

@@ -6,9 +6,10 @@ stops at the first entry that makes a directory populated, unless sizes were ask
 Clearing removes the direct children of a validated directory, at any depth below them,
 without ever following a symbolic link: every level is opened relative to its parent's file
 descriptor with ``O_NOFOLLOW``, so a symlink swapped in during the walk cannot lead outside.
-Direct children whose names start with ``.`` are kept: they are markers such as
-``.HASHSERVER_PREFIX`` that identify the directory (and that a marker-based guard policy
-needs). Everything else goes, including ``seamless.db``, so the cache is really cold.
+Direct children that are regular files whose names start with ``.`` are kept: they are
+markers such as ``.HASHSERVER_PREFIX`` that identify the directory (and that a marker-based
+guard policy needs). Everything else goes, dot-directories and ``seamless.db`` included, so
+the cache is really cold.
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ def directory_row(path: str, *, filename: str | None, marker: str | None, size: 
     return row
 
 
-def walk(root: str, *, level: int, filename: str | None = None, marker: str | None = None,
-         size: bool = False) -> list[dict[str, Any]]:
+def walk(
+    root: str, *, level: int, filename: str | None = None, marker: str | None = None, size: bool = False
+) -> list[dict[str, Any]]:
     """Rows for ``root`` and, ``level`` deep, its sub-directories (sorted, pre-order).
 
     With ``marker``, only directories holding the marker are reported (an absent root still
     is), but every directory is still descended into.
     """
     rows: list[dict[str, Any]] = []
-    exists = os.path.lexists(root)
+    exists = os.path.exists(root)  # a dangling symlink is absent, as at level 0
     if marker is None or not exists or os.path.exists(os.path.join(root, marker)):
         rows.append(directory_row(root, filename=filename, marker=marker, size=size))
     if level <= 0 or not exists:
@@ -133,6 +135,13 @@ def _remove_tree_at(parent_fd: int, name: str) -> None:
     finally:
         os.close(fd)
     os.rmdir(name, dir_fd=parent_fd)
+
+
+def _is_regular_file(dir_fd: int, name: str) -> bool:
+    try:
+        return _stat.S_ISREG(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def services_using(path: str) -> list[tuple[str, int]]:
@@ -183,7 +192,7 @@ def clear(raw_path: str, *, force: bool = False) -> ClearResult:
         with os.scandir(fd) as entries:
             children = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
         for name, is_dir in children:
-            if name.startswith("."):
+            if name.startswith(".") and not is_dir and _is_regular_file(fd, name):
                 result.kept.append(name)
                 continue
             try:

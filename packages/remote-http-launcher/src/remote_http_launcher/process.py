@@ -94,7 +94,7 @@ def read_process(pid: int) -> ProcessInfo | None:
             return None
         raise
     # The command name (field 2) is in parentheses and may itself contain ") ".
-    rest = raw[raw.rindex(b")") + 2:].split()
+    rest = raw[raw.rindex(b")") + 2 :].split()
     return ProcessInfo(
         pid=pid,
         state=rest[0].decode(),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from . import paths, process, state
 
 
-def remove_keys(keys: list[str], *, client: bool, server: bool, force: bool = False) -> tuple[list[str], list[str]]:
+def remove_keys(
+    keys: list[str], *, client: bool, server: bool, force: bool = False
+) -> tuple[list[str], list[str]]:
     """Remove the selected files of each key; (report lines, error lines)."""
     for key in keys:
         paths.validate_key(key)
@@ -26,8 +28,10 @@ def remove_keys(keys: list[str], *, client: bool, server: bool, force: bool = Fa
                     if read.data is not None and read.data.get("status") in ("running", "starting"):
                         live = process.check_state_process(read.data, read.mtime)
                         if live.alive:
-                            errors.append(f"{key}: not removed: service is running (pid {live.pid}); "
-                                          "stop it first or pass --force")
+                            errors.append(
+                                f"{key}: not removed: service is running (pid {live.pid}); "
+                                "stop it first or pass --force"
+                            )
                             removed_any = True
                             continue
                 try:

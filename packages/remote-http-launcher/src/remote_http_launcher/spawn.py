@@ -202,8 +202,16 @@ class LaunchResult:
     state_file: str
 
     def as_json(self) -> str:
-        return json.dumps({"key": self.key, "launched": self.launched, "pid": self.pid,
-                           "status": self.status, "state_file": self.state_file}, sort_keys=True)
+        return json.dumps(
+            {
+                "key": self.key,
+                "launched": self.launched,
+                "pid": self.pid,
+                "status": self.status,
+                "state_file": self.state_file,
+            },
+            sort_keys=True,
+        )
 
 
 def launch(request: LaunchRequest) -> LaunchResult:
@@ -256,6 +264,7 @@ def launch(request: LaunchRequest) -> LaunchResult:
         try:
             pid = _spawn(exec_argv, workdir, log, record)
         except RhlError:
+
             def failed(data: dict[str, Any]) -> dict[str, Any]:
                 data["status"] = "failed"
                 return data

@@ -146,8 +146,11 @@ def key_lock(key: str, *, client: bool = False) -> Iterator[None]:
     """Hold the exclusive per-key lock of one side (server or client) for a read-modify-write."""
     lock_dir = os.path.join(paths.side_dir(client), ".locks")
     paths.ensure_private_dir(lock_dir)
-    fd = os.open(os.path.join(lock_dir, paths.validate_key(key) + ".lock"),
-                 os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    fd = os.open(
+        os.path.join(lock_dir, paths.validate_key(key) + ".lock"),
+        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+        0o600,
+    )
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX)
         yield

@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import paths, process, state
 
@@ -109,7 +110,7 @@ def _escalate(targets: list[process.Target], grace_int: float, grace_term: float
 
 
 def _mark_stale(result: StopResult) -> None:
-    def change(data: dict) -> dict:
+    def change(data: dict[str, Any]) -> dict[str, Any]:
         data["status"] = "stale"
         data["stopped_at"] = round(time.time(), 3)
         return data

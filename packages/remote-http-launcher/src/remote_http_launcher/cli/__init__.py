@@ -8,6 +8,7 @@ importing click: the helpers start on every SSH call, and most of their cost is 
 
 from __future__ import annotations
 
+import os
 import sys
 
 #: Helper name -> module in this package defining ``command``.
@@ -39,6 +40,8 @@ def load_command(name: str):  # type: ignore[no-untyped-def]
 def entry(name: str) -> None:
     """Run helper ``name`` with ``sys.argv``; never returns."""
     argv = sys.argv[1:]
+    if os.environ.get("RHL_NO_FAST_PATH"):
+        load_command(name).main(args=argv, prog_name=name)
     if name not in _NO_FAST_HELP:
         head = argv[: argv.index("--")] if "--" in argv else argv
         if "--help" in head or "-h" in head:
@@ -51,5 +54,28 @@ def entry(name: str) -> None:
 
             sys.stdout.write(f"{name}, version {__version__}\n")
             raise SystemExit(0)
+    run_fast(name, argv)
     load_command(name).main(args=argv, prog_name=name)
     raise SystemExit(0)  # pragma: no cover - main() always exits
+
+
+def run_fast(name: str, argv: list[str]) -> None:
+    """Parse with the generated spec and run the command body without importing click.
+
+    Returns (without running anything) when the argv is not for the fast path; then click
+    parses it and words whatever is wrong with it.
+    """
+    import importlib
+
+    from ._fastparse import NotFast, parse
+    from ._specs import SPECS
+
+    spec = SPECS[name]
+    try:
+        values = parse(spec, argv)
+    except NotFast:
+        return
+    from ._out import run_reporting
+
+    body = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.helpers.{COMMAND_MODULES[name]}").run
+    raise SystemExit(run_reporting(name, spec["usage_exit_code"], lambda: body(**values)))

@@ -1,11 +1,9 @@
-"""What every helper command shares: error handling, exit codes, output helpers."""
+"""The click side of every helper: the command class, parameter callbacks, settings."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -13,17 +11,13 @@ import click
 from .._version import __version__
 from ..errors import EXIT_ERROR, RhlError
 from ..paths import validate_key
+from ._out import finish, run_reporting, say
 
 CONTEXT_SETTINGS: dict[str, Any] = {
     "help_option_names": ["-h", "--help"],
     "max_content_width": 100,
     "terminal_width": 100,
 }
-
-
-def _say(prog: str, message: str) -> None:
-    sys.stderr.write(f"{prog}: {message}\n")
-    sys.stderr.flush()
 
 
 class HelperCommand(click.Command):
@@ -41,44 +35,47 @@ class HelperCommand(click.Command):
         if usage_exit_code is not None:
             self.usage_exit_code = usage_exit_code
         self.params.append(
-            click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
-                         help="Show the version and exit.", callback=_print_version)
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                help="Show the version and exit.",
+                callback=_print_version,
+            )
         )
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,  # type: ignore[override]
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         prog = prog_name or self.name or "rhl"
-        try:
-            code = super().main(args=args, prog_name=prog, complete_var=complete_var,
-                                standalone_mode=False, **extra)
-        except click.UsageError as exc:
-            _say(prog, exc.format_message())
-            code = self.usage_exit_code
-        except RhlError as exc:
-            _say(prog, exc.message)
-            code = exc.exit_code
-        except (click.Abort, KeyboardInterrupt):
-            code = 130
-        except BrokenPipeError:
-            # The reader went away (``| head``): stay quiet, like other Unix tools.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 141
-        except click.ClickException as exc:
-            _say(prog, exc.format_message())
-            code = exc.exit_code
-        except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
-            if os.environ.get("RHL_DEBUG"):
-                raise
-            _say(prog, f"internal error: {type(exc).__name__}: {exc} (set RHL_DEBUG=1 for a traceback)")
-            code = EXIT_ERROR
+
+        def parse_and_run() -> int:
+            try:
+                return int(
+                    super(HelperCommand, self).main(
+                        args=args, prog_name=prog, complete_var=complete_var, standalone_mode=False, **extra
+                    )
+                    or 0
+                )
+            except click.UsageError as exc:
+                say(prog, exc.format_message())
+                return self.usage_exit_code
+            except click.Abort:
+                return 130
+            except click.ClickException as exc:
+                say(prog, exc.format_message())
+                return exc.exit_code
+
+        code = run_reporting(prog, self.usage_exit_code, parse_and_run)
         if not standalone_mode:
             return code
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            code = 141
-        sys.exit(code or 0)
+        sys.exit(finish(code))
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -100,23 +97,11 @@ def key_argument(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def is_simple_filename(value: str) -> bool:
+    return "/" not in value and value not in ("", ".", "..") and "\0" not in value
+
+
 def simple_filename(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and ("/" in value or value in ("", ".", "..") or "\0" in value):
+    if value is not None and not is_simple_filename(value):
         raise click.BadParameter("requires a simple filename", ctx=ctx, param=param)
     return value
-
-
-def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """Columns joined by one space, each cell left-justified; ``None``/empty shown as ``-``."""
-    cells = [list(headers)] + [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "".join(" ".join(c.ljust(w) for c, w in zip(row, widths)) + "\n" for row in cells)
-
-
-def ndjson(rows: Iterable[dict[str, Any]]) -> str:
-    """One JSON object per line, keys sorted (the format tools parse; see docs/reference/json.md)."""
-    return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
-
-
-def out(text: str) -> None:
-    sys.stdout.write(text)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from .. import netcheck
-from ..errors import EXIT_USAGE_DISTINCT, RhlError
+from ..errors import EXIT_USAGE_DISTINCT
+from ..helpers.handshake import run
 from ._base import HelperCommand
 
 
@@ -19,13 +17,13 @@ from ._base import HelperCommand
     "error (refused, timeout, DNS). Usage errors exit 64.",
 )
 @click.argument("url")
-@click.option("--timeout", type=click.FloatRange(min=0.01, max=600), default=10.0, show_default=True,
-              metavar="SECONDS", help="Timeout of the request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.01, max=600),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Timeout of the request.",
+)
 def command(url: str, timeout: float) -> int:
-    try:
-        code, message = netcheck.handshake(url, timeout=timeout)
-    except RhlError as exc:
-        raise RhlError(exc.message, EXIT_USAGE_DISTINCT) from None
-    if message:
-        sys.stderr.write(f"rhl-handshake: {message}\n")
-    return code
+    return run(url=url, timeout=timeout)

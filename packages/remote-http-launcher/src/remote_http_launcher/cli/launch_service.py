@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .. import spawn
-from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument, out
+from ..helpers.launch_service import run
+from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument
 
 
 @click.command(
@@ -23,20 +23,27 @@ from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument, out
 @click.option("--key", required=True, callback=key_argument, help="The service key.")
 @click.option("--workdir", required=True, metavar="DIR", help="Working directory (absolute, created).")
 @click.option("--conda-env", metavar="ENV", help="Conda environment to activate (see rhl-cache-conda).")
-@click.option("--network-interface", metavar="HOST", help="Interface the service binds, recorded in the state.")
+@click.option(
+    "--network-interface", metavar="HOST", help="Interface the service binds, recorded in the state."
+)
 @click.option("--parameters", metavar="JSON", help="JSON object stored as 'parameters'.")
 @click.option("--meta", metavar="JSON", help="JSON object stored as 'meta'.")
 @click.argument("service_argv", metavar="[--] BINARY [ARG...]", nargs=-1, type=click.UNPROCESSED)
-def command(key: str, workdir: str, conda_env: str | None, network_interface: str | None,
-            parameters: str | None, meta: str | None, service_argv: tuple[str, ...]) -> int:
-    request = spawn.LaunchRequest(
+def command(
+    key: str,
+    workdir: str,
+    conda_env: str | None,
+    network_interface: str | None,
+    parameters: str | None,
+    meta: str | None,
+    service_argv: tuple[str, ...],
+) -> int:
+    return run(
         key=key,
         workdir=workdir,
-        argv=list(service_argv),
         conda_env=conda_env,
         network_interface=network_interface,
-        parameters=spawn.parse_json_object("--parameters", parameters),
-        meta=spawn.parse_json_object("--meta", meta),
+        parameters=parameters,
+        meta=meta,
+        service_argv=service_argv,
     )
-    out(spawn.launch(request).as_json() + "\n")
-    return 0

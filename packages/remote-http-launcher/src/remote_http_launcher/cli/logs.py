@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
-from .. import logs
+from ..helpers.logs import run
 from ._base import HelperCommand, key_argument
 
 
@@ -24,22 +21,4 @@ from ._base import HelperCommand, key_argument
 @click.option("-f", "--follow", is_flag=True, help="Keep printing lines as they are appended.")
 @click.option("--previous", is_flag=True, help="Read the previous launch's log (<key>.log.1).")
 def command(key: str, tail: int | None, follow: bool, previous: bool) -> int:
-    fd, path = logs.open_log(key, previous=previous)
-    stdout = sys.stdout.buffer
-    try:
-        if tail is None:
-            offset = logs.copy_all(fd, stdout.write)
-        else:
-            stdout.write(logs.tail_bytes(fd, tail))
-            offset = os.fstat(fd).st_size
-        if follow:
-            logs.follow(fd, path, offset, stdout.write, stdout.flush)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    stdout.flush()
-    return 0
+    return run(key=key, tail=tail, follow=follow, previous=previous)

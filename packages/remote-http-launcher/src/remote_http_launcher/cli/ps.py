@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .. import listing
-from ._base import HelperCommand, format_table, ndjson, out
+from ..helpers.ps import run
+from ._base import HelperCommand
 
 
 @click.command(
@@ -23,24 +23,14 @@ from ._base import HelperCommand, format_table, ndjson, out
 @click.option("--key", "keys_only", is_flag=True, help="Print only the keys, one per line.")
 @click.option("--no-status", is_flag=True, help="Do not probe processes (stored status is shown).")
 @click.option("--json", "as_json", is_flag=True, help="Print NDJSON rows.")
-def command(client: bool, ssh_host: str | None, status: str | None, keys_only: bool,
-            no_status: bool, as_json: bool) -> int:
-    if ssh_host is not None and not client:
-        raise click.UsageError("--host requires --client")
-    if keys_only and as_json:
-        raise click.UsageError("--key and --json are mutually exclusive")
-    rows = listing.list_rows(client=client, probe=not no_status)
-    if ssh_host is not None:
-        rows = [r for r in rows if r.get("ssh_host") == ssh_host]
-    if status is not None:
-        rows = [r for r in rows if r.get("status") == status]
-    if keys_only:
-        out("".join(r["key"] + "\n" for r in rows))
-    elif as_json:
-        out(ndjson(rows))
-    elif client:
-        out(format_table(("KEY", "SSH-HOST", "HOST", "PORT"),
-                         ((r["key"], r.get("ssh_host"), r.get("host"), r.get("port")) for r in rows)))
-    else:
-        out(format_table(("KEY", "STATUS", "PORT"), ((r["key"], r.get("status"), r.get("port")) for r in rows)))
-    return 0
+def command(
+    client: bool, ssh_host: str | None, status: str | None, keys_only: bool, no_status: bool, as_json: bool
+) -> int:
+    return run(
+        client=client,
+        ssh_host=ssh_host,
+        status=status,
+        keys_only=keys_only,
+        no_status=no_status,
+        as_json=as_json,
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-from .. import paths, persistent
-from ._base import HelperCommand, format_table, ndjson, out, simple_filename
+from ..helpers.ps_persistent import run
+from ._base import HelperCommand, simple_filename
 
 
 @click.command(
@@ -21,24 +19,37 @@ from ._base import HelperCommand, format_table, ndjson, out, simple_filename
     "SIZE is that file's size. --size computes the size of populated directories.",
 )
 @click.argument("roots", metavar="PATH...", nargs=-1, required=True)
-@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
-              help="How many levels of sub-directories to report.")
-@click.option("--file", "filename", metavar="FILENAME", callback=simple_filename,
-              help="A directory is populated when it holds this file.")
-@click.option("--marker", metavar="FILENAME", callback=simple_filename,
-              help="Only report directories holding this marker file.")
+@click.option(
+    "--level",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="How many levels of sub-directories to report.",
+)
+@click.option(
+    "--file",
+    "filename",
+    metavar="FILENAME",
+    callback=simple_filename,
+    help="A directory is populated when it holds this file.",
+)
+@click.option(
+    "--marker",
+    metavar="FILENAME",
+    callback=simple_filename,
+    help="Only report directories holding this marker file.",
+)
 @click.option("--size", "with_size", is_flag=True, help="Compute the size of populated directories (bytes).")
 @click.option("--json", "as_json", is_flag=True, help="Print NDJSON rows.")
-def command(roots: tuple[str, ...], level: int, filename: str | None, marker: str | None,
-            with_size: bool, as_json: bool) -> int:
-    for root in roots:
-        paths.validate_data_dir(root, destructive=False)
-    rows = []
-    for root in (os.path.normpath(os.path.expanduser(r)) for r in roots):
-        rows.extend(persistent.walk(root, level=level, filename=filename, marker=marker, size=with_size))
-    if as_json:
-        out(ndjson(rows))
-    else:
-        out(format_table(("PATH", "STATE", "SIZE", "MODIFIED"),
-                         ((r["path"], r["state"], r["size"], r["modified"]) for r in rows)))
-    return 0
+def command(
+    roots: tuple[str, ...],
+    level: int,
+    filename: str | None,
+    marker: str | None,
+    with_size: bool,
+    as_json: bool,
+) -> int:
+    return run(
+        roots=roots, level=level, filename=filename, marker=marker, with_size=with_size, as_json=as_json
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from .. import removing
-from ._base import HelperCommand, key_argument, out
+from ..helpers.rm import run
+from ._base import HelperCommand, key_argument
 
 
 @click.command(
@@ -23,10 +21,4 @@ from ._base import HelperCommand, key_argument, out
 @click.option("--server", is_flag=True, help="Remove server state files.")
 @click.option("--force", is_flag=True, help="Remove server state even if its service still runs.")
 def command(keys: tuple[str, ...], client: bool, server: bool, force: bool) -> int:
-    if not client and not server:
-        client = server = True
-    lines, errors = removing.remove_keys(list(keys), client=client, server=server, force=force)
-    out("".join(line + "\n" for line in lines))
-    for error in errors:
-        sys.stderr.write(f"rhl-rm: {error}\n")
-    return 1 if errors else 0
+    return run(keys=keys, client=client, server=server, force=force)

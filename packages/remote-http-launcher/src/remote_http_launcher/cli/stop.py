@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import stopping
-from ._base import HelperCommand, key_argument, out
+from ..helpers.stop import run
+from ._base import HelperCommand, key_argument
 
 
 @click.command(
@@ -21,11 +22,21 @@ from ._base import HelperCommand, key_argument, out
     "could not be stopped.",
 )
 @click.argument("keys", metavar="KEY...", nargs=-1, required=True, callback=key_argument)
-@click.option("--sigint-grace", type=click.FloatRange(min=0), default=stopping.DEFAULT_SIGINT_GRACE,
-              show_default=True, metavar="SECONDS", help="How long to wait after SIGINT.")
-@click.option("--sigterm-grace", type=click.FloatRange(min=0), default=stopping.DEFAULT_SIGTERM_GRACE,
-              show_default=True, metavar="SECONDS", help="How long to wait after SIGTERM.")
+@click.option(
+    "--sigint-grace",
+    type=click.FloatRange(min=0),
+    default=stopping.DEFAULT_SIGINT_GRACE,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait after SIGINT.",
+)
+@click.option(
+    "--sigterm-grace",
+    type=click.FloatRange(min=0),
+    default=stopping.DEFAULT_SIGTERM_GRACE,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait after SIGTERM.",
+)
 def command(keys: tuple[str, ...], sigint_grace: float, sigterm_grace: float) -> int:
-    results = stopping.stop_keys(list(keys), sigint_grace=sigint_grace, sigterm_grace=sigterm_grace)
-    out("".join(result.line() + "\n" for result in results))
-    return 1 if any(result.failed for result in results) else 0
+    return run(keys=keys, sigint_grace=sigint_grace, sigterm_grace=sigterm_grace)

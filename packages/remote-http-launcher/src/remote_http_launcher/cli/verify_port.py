@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import netcheck
+from ..helpers.verify_port import run
 from ._base import HelperCommand
 
 
@@ -15,11 +15,20 @@ from ._base import HelperCommand
 )
 @click.argument("host")
 @click.argument("port")
-@click.option("--attempts", type=click.IntRange(min=1, max=100), default=3, show_default=True,
-              help="Connection attempts (a short growing pause between them).")
-@click.option("--timeout", type=click.FloatRange(min=0.01, max=600), default=2.0, show_default=True,
-              metavar="SECONDS", help="Timeout of each attempt.")
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=1, max=100),
+    default=3,
+    show_default=True,
+    help="Connection attempts (a short growing pause between them).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.01, max=600),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Timeout of each attempt.",
+)
 def command(host: str, port: str, attempts: int, timeout: float) -> int:
-    netcheck.verify_port(netcheck.validate_host(host), netcheck.parse_port(port),
-                         attempts=attempts, timeout=timeout)
-    return 0
+    return run(host=host, port=port, attempts=attempts, timeout=timeout)

@@ -1,0 +1,441 @@
+"""Benchmark our rhl-* helpers against the reference (remote-http-launcher 0.4.5), in one run.
+
+Every scenario runs both implementations interleaved (ours, reference, ours, reference, ...)
+after a warm-up, timing whole processes with ``time.perf_counter`` around ``subprocess.run``.
+For each scenario it prints the median wall time of each side, the median of the pairwise
+ratios ours/reference, the target ratio and PASS/MISS. See benchmarks/README.md.
+
+Exit status: 0 (this is a measurement), unless ``--check`` is given and a target is missed
+(1), or the benchmark itself could not run (2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+REFERENCE_VERSION = "0.4.5"
+REFERENCE_VENV = REPO / ".cache" / f"reference-rhl-{REFERENCE_VERSION}"
+WARMUP = 2
+N_STATE_FILES = 10_000
+N_LIVE_ROWS = 10  # state rows pointing at a real, live process
+N_PROJECTS, N_STAGES, N_BUFFERS = 10, 10, 100  # 100 stage dirs x 100 buffers = 10,000 files
+
+SERVICE_CODE = (
+    "import sys, time\n"
+    "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
+    "try:\n"
+    "    while True:\n"
+    "        time.sleep(3600)\n"
+    "except KeyboardInterrupt:\n"
+    "    pass\n"
+)
+
+
+class BenchError(Exception):
+    """The benchmark itself could not run (not a performance result)."""
+
+
+@dataclass
+class Side:
+    name: str  # "ours" | "reference"
+    bin: pathlib.Path
+
+    def tool(self, command: str) -> str:
+        path = self.bin / command
+        if not path.exists():
+            raise BenchError(f"{self.name}: {path} does not exist")
+        return str(path)
+
+
+@dataclass
+class Result:
+    name: str
+    description: str
+    target: float
+    ours: list[float] = field(default_factory=list)
+    reference: list[float] = field(default_factory=list)
+
+    @property
+    def ratios(self) -> list[float]:
+        return [a / b for a, b in zip(self.ours, self.reference, strict=True)]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.target
+
+
+def base_env(state_dir: pathlib.Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["REMOTE_HTTP_LAUNCHER_DIR"] = str(state_dir)
+    # Nothing that changes how Python starts or what the helpers print.
+    for var in (
+        "PYTHONPROFILEIMPORTTIME",
+        "PYTHONDEVMODE",
+        "PYTHONTRACEMALLOC",
+        "PYTHONVERBOSE",
+        "PYTHONDONTWRITEBYTECODE",
+        "RHL_DEBUG",
+    ):
+        env.pop(var, None)
+    return env
+
+
+def timed(argv: list[str], env: dict[str, str], *, capture: bool = False) -> tuple[float, str]:
+    """Run argv; return (wall seconds, stdout if captured). Raise BenchError on failure."""
+    stdout = subprocess.PIPE if capture else subprocess.DEVNULL
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
+    return elapsed, proc.stdout if capture else ""
+
+
+# --------------------------------------------------------------------------- reference venv
+
+
+def ensure_reference() -> pathlib.Path:
+    """bin/ of <repo>/.cache/reference-rhl-0.4.5 (shared with the test suite; marker installed.ok)."""
+    marker = REFERENCE_VENV / "installed.ok"
+    if not marker.exists():
+        print(
+            f"installing remote-http-launcher=={REFERENCE_VERSION} into {REFERENCE_VENV} ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        shutil.rmtree(REFERENCE_VENV, ignore_errors=True)
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        subprocess.run([python, "-m", "venv", str(REFERENCE_VENV)], check=True, timeout=120)
+        subprocess.run(
+            [
+                str(REFERENCE_VENV / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"remote-http-launcher=={REFERENCE_VERSION}",
+            ],
+            check=True,
+            timeout=300,
+        )
+        marker.write_text("ok\n")
+    return REFERENCE_VENV / "bin"
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Context:
+    ours: Side
+    reference: Side
+    tmp: pathlib.Path
+    runs: int
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+
+def run_pairs(result: Result, ctx: Context, one: Callable[[Side, int], float]) -> Result:
+    """Warm-up, then ``runs`` interleaved pairs (ours first, then reference)."""
+    for i in range(WARMUP):
+        one(ctx.ours, -1 - i)
+        one(ctx.reference, -1 - i)
+    for i in range(ctx.runs):
+        result.ours.append(one(ctx.ours, i))
+        result.reference.append(one(ctx.reference, i))
+    return result
+
+
+def scenario_ps_help(ctx: Context) -> Result:
+    env = base_env(ctx.tmp / "help-state")
+    result = Result("ps-help", "rhl-ps --help", 0.45)
+    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--help"], env)[0])
+
+
+def dead_pids(count: int) -> list[int]:
+    """PIDs of processes that existed a moment ago and have been reaped."""
+    pids = []
+    for _ in range(count):
+        proc = subprocess.Popen(["true"])
+        proc.wait()
+        pids.append(proc.pid)
+    return pids
+
+
+def build_state_dir(ctx: Context) -> pathlib.Path:
+    base = ctx.tmp / "ps-state"
+    server = base / "server"
+    server.mkdir(parents=True)
+    (base / "client").mkdir()
+    live = subprocess.Popen(["sleep", "3600"], start_new_session=True)
+
+    def stop_live() -> None:
+        live.kill()
+        live.wait()
+
+    ctx.cleanups.append(stop_live)
+    time.sleep(0.05)  # state files are written after the process started
+    pid_max = int(pathlib.Path("/proc/sys/kernel/pid_max").read_text())
+    reaped = dead_pids(20)
+    uid = os.getuid()
+    live_every = N_STATE_FILES // N_LIVE_ROWS
+    for i in range(N_STATE_FILES):
+        project, stage = f"proj{i % 37:02d}", ("prod", "dev", "test", "ci")[i % 4]
+        key = f"cluster-a--{project}--{stage}-{i:05d}"
+        kind = i % 20
+        if i % live_every == 3:
+            status, pid = "running", live.pid
+        elif kind == 0:
+            status, pid = "failed", pid_max + 1 + i
+        elif kind == 1:
+            status, pid = "stale", reaped[(i // 20) % len(reaped)]
+        elif kind == 2:
+            status, pid = "starting", pid_max + 1 + i
+        elif kind < 6:
+            status, pid = "running", reaped[(i // 20) % len(reaped)]
+        else:
+            status, pid = "running", pid_max + 1 + i
+        port = 5000 + i
+        data = {
+            "workdir": f"/tmp/rhl-work/{key}",
+            "log": str(server / f"{key}.log"),
+            "command": f"hashserver --port-range 5000 5100 --status-file /tmp/rhl-work/{key}/status.json "
+            f"--directory /data/buffers/{project}/{stage} --layout prefix",
+            "uid": uid,
+            "pid": pid,
+            "status": status,
+            "port": port,
+            "network_interface": "127.0.0.1",
+            "started_at": 1795000000.0 + i,
+            "meta": {
+                "service": "hashserver",
+                "cluster": "cluster-a",
+                "project": project,
+                "stage": stage,
+                "protocol": "http",
+                "timeout": 600,
+            },
+        }
+        (server / f"{key}.json").write_text(json.dumps(data, indent=2) + "\n")
+    return base
+
+
+def scenario_ps_json(ctx: Context) -> Result:
+    env = base_env(build_state_dir(ctx))
+    for side in (ctx.ours, ctx.reference):  # once: both list every state file
+        _, out = timed([side.tool("rhl-ps"), "--json"], env, capture=True)
+        lines = out.count("\n")
+        if lines != N_STATE_FILES:
+            raise BenchError(f"{side.name}: rhl-ps --json printed {lines} lines, expected {N_STATE_FILES}")
+        running = sum(1 for line in out.splitlines() if json.loads(line).get("status") == "running")
+        if running < N_LIVE_ROWS:  # more only if a reaped PID was reused meanwhile
+            raise BenchError(f"{side.name}: {running} running rows, expected {N_LIVE_ROWS}")
+    result = Result("ps-json", f"rhl-ps --json, {N_STATE_FILES:,} state files", 0.75)
+    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--json"], env)[0])
+
+
+@contextmanager
+def service(state_dir: pathlib.Path, key: str) -> Iterator[None]:
+    """A fresh service in its own session that exits on SIGINT, with its state file."""
+    server = state_dir / "server"
+    server.mkdir(parents=True, exist_ok=True)
+    log = server / f"{key}.log"
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVICE_CODE],
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        assert proc.stdout is not None
+        if proc.stdout.readline() != b"ready\n":
+            raise BenchError("benchmark service did not start")
+        proc.stdout.close()
+        # Reap as soon as it exits: a zombie still answers kill(pid, 0), and the reference
+        # would then wait out its whole SIGINT and SIGTERM grace periods.
+        reaper = threading.Thread(target=proc.wait, daemon=True)
+        reaper.start()
+        data = {
+            "workdir": str(state_dir),
+            "log": str(log),
+            "command": f"{sys.executable} -c ...",
+            "uid": os.getuid(),
+            "pid": proc.pid,
+            "status": "running",
+            "port": 5999,
+            "network_interface": "127.0.0.1",
+            "meta": {"service": "bench"},
+        }
+        (server / f"{key}.json").write_text(json.dumps(data) + "\n")
+        yield
+        reaper.join(timeout=15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def scenario_stop(ctx: Context) -> Result:
+    dirs = {side.name: ctx.tmp / f"stop-{side.name}" for side in (ctx.ours, ctx.reference)}
+
+    def one(side: Side, i: int) -> float:
+        key = f"cluster-a--bench--stop-{i + WARMUP:03d}"
+        state_dir = dirs[side.name]
+        with service(state_dir, key):
+            elapsed, out = timed([side.tool("rhl-stop"), key], base_env(state_dir), capture=i < 0)
+        if i < 0 and out.strip() != f"{key}: stopped":
+            raise BenchError(f"{side.name}: rhl-stop printed {out.strip()!r}, expected '{key}: stopped'")
+        return elapsed
+
+    result = Result("stop", "rhl-stop KEY (service exits on SIGINT)", 0.2)
+    return run_pairs(result, ctx, one)
+
+
+def build_buffer_tree(ctx: Context) -> pathlib.Path:
+    """ROOT/projNN/STAGE-x: 100 hashserver buffer dirs of 100 files each, plus a few empty ones."""
+    root = ctx.tmp / "buffers"
+    for p in range(N_PROJECTS):
+        for s in range(N_STAGES):
+            stage = root / f"proj{p:02d}" / f"STAGE-{s}"
+            stage.mkdir(parents=True)
+            (stage / ".HASHSERVER_PREFIX").write_text("")
+            for b in range(N_BUFFERS):
+                checksum = f"{p:02x}{s:02x}{b:04x}".ljust(64, "a")
+                (stage / checksum).write_bytes(b"x" * (b % 7 + 1))
+        (root / f"proj{p:02d}" / "STAGE-empty").mkdir()
+    return root
+
+
+def scenario_ps_persistent(ctx: Context) -> Result:
+    root = build_buffer_tree(ctx)
+    env = base_env(ctx.tmp / "persistent-state")
+    argv_tail = ["--level", "2", "--json", str(root)]
+    expected = 1 + N_PROJECTS * (N_STAGES + 2)
+    for side in (ctx.ours, ctx.reference):
+        _, out = timed([side.tool("rhl-ps-persistent"), *argv_tail], env, capture=True)
+        if out.count("\n") != expected:
+            raise BenchError(
+                f"{side.name}: rhl-ps-persistent printed {out.count(chr(10))} rows, expected {expected}"
+            )
+    files = N_PROJECTS * N_STAGES * N_BUFFERS
+    result = Result("ps-persistent", f"rhl-ps-persistent --level 2 --json, {files:,} files", 0.4)
+    return run_pairs(
+        result, ctx, lambda side, _i: timed([side.tool("rhl-ps-persistent"), *argv_tail], env)[0]
+    )
+
+
+SCENARIOS: dict[str, Callable[[Context], Result]] = {
+    "ps-help": scenario_ps_help,
+    "ps-json": scenario_ps_json,
+    "stop": scenario_stop,
+    "ps-persistent": scenario_ps_persistent,
+}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_report(results: list[Result]) -> None:
+    header = f"{'scenario':<15} {'ours ms':>9} {'ref ms':>9} {'ratio':>7} {'target':>7}  result"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<15} {statistics.median(r.ours) * 1000:9.1f} "
+            f"{statistics.median(r.reference) * 1000:9.1f} {r.ratio:7.3f} {'<=' + format(r.target, 'g'):>7}"
+            f"  {'PASS' if r.passed else 'MISS'}"
+        )
+    print()
+    for r in results:
+        print(f"  {r.name}: {r.description}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="measured pairs per scenario (default 15)")
+    parser.add_argument(
+        "--ours-bin",
+        type=pathlib.Path,
+        default=pathlib.Path(sys.executable).parent,
+        help="bin directory with our rhl-* helpers (default: this Python's bin)",
+    )
+    parser.add_argument(
+        "--reference-bin",
+        type=pathlib.Path,
+        default=None,
+        help=f"bin directory with the reference helpers (default: a cached venv "
+        f"with remote-http-launcher=={REFERENCE_VERSION} in .cache/)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if any target is missed")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        reference_bin = args.reference_bin or ensure_reference()
+        ours, reference = Side("ours", args.ours_bin), Side("reference", reference_bin)
+        for side in (ours, reference):
+            side.tool("rhl-ps")
+        names = [name for name in SCENARIOS if not args.only or name in args.only]
+        print(
+            f"rhl benchmarks: {args.runs} interleaved runs after {WARMUP} warm-up, "
+            f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
+        )
+        print(f"  ours:      {ours.bin}\n  reference: {reference.bin}\n", flush=True)
+        results = []
+        with tempfile.TemporaryDirectory(prefix="rhl-bench-") as tmp:
+            ctx = Context(ours, reference, pathlib.Path(tmp), args.runs)
+            try:
+                for name in names:
+                    started = time.perf_counter()
+                    results.append(SCENARIOS[name](ctx))
+                    print(f"  {name}: done in {time.perf_counter() - started:.1f} s", flush=True)
+            finally:
+                for cleanup in reversed(ctx.cleanups):
+                    cleanup()
+    except (BenchError, subprocess.SubprocessError, OSError) as exc:
+        print(f"benchmark error: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print_report(results)
+    missed = [r.name for r in results if not r.passed]
+    if args.check and missed:
+        print(f"\nmissed targets: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Output and error handling shared by the helpers, free of click (it runs on the fast path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from ..errors import EXIT_ERROR, RhlError, UsageProblem
+
+_ENCODER = json.JSONEncoder(sort_keys=True)  # one encoder: json.dumps(sort_keys=...) builds one per call
+
+
+def say(prog: str, message: str) -> None:
+    sys.stderr.write(f"{prog}: {message}\n")
+    sys.stderr.flush()
+
+
+def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Columns joined by one space, each cell left-justified; ``None``/empty shown as ``-``."""
+    cells = [list(headers)] + [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "".join(" ".join(c.ljust(w) for c, w in zip(row, widths)) + "\n" for row in cells)
+
+
+def ndjson(rows: Iterable[dict[str, Any]]) -> str:
+    """One JSON object per line, keys sorted (the format tools parse; see docs/reference/json.md)."""
+    encode = _ENCODER.encode
+    return "".join([encode(row) + "\n" for row in rows])
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def run_reporting(prog: str, usage_exit_code: int, action: Callable[[], int | None]) -> int:
+    """Run ``action`` and turn every failure into one line on stderr and an exit code."""
+    try:
+        code = action()
+    except UsageProblem as exc:
+        say(prog, exc.message)
+        code = usage_exit_code
+    except RhlError as exc:
+        say(prog, exc.message)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 141
+    except Exception as exc:
+        if os.environ.get("RHL_DEBUG"):
+            raise
+        say(prog, f"internal error: {type(exc).__name__}: {exc} (set RHL_DEBUG=1 for a traceback)")
+        code = EXIT_ERROR
+    return finish(code or 0)
+
+
+def finish(code: int) -> int:
+    """Flush stdout; a reader that went away (``| head``) is not an error worth a traceback."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    return code

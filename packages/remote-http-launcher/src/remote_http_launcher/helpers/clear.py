@@ -1,0 +1,18 @@
+"""rhl-clear: empty a persistent data directory.
+
+The command body, free of click: the fast path and the click command both call run()."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import persistent
+from ..cli._out import out
+
+
+def run(path: str, force: bool) -> int:
+    result = persistent.clear(path, force=force)
+    for error in result.errors:
+        sys.stderr.write(f"rhl-clear: {error}\n")
+    out(f"removed {result.removed} item(s) from {result.path}\n")
+    return 1 if result.errors else 0

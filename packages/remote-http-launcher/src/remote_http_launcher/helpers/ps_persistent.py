@@ -1,0 +1,35 @@
+"""rhl-ps-persistent: report absent / empty / populated data directories.
+
+The command body, free of click: the fast path and the click command both call run()."""
+
+from __future__ import annotations
+
+import os
+
+from .. import paths, persistent
+from ..cli._out import format_table, ndjson, out
+
+
+def run(
+    roots: tuple[str, ...],
+    level: int,
+    filename: str | None,
+    marker: str | None,
+    with_size: bool,
+    as_json: bool,
+) -> int:
+    for root in roots:
+        paths.validate_data_dir(root, destructive=False)
+    rows = []
+    for root in (os.path.normpath(os.path.expanduser(r)) for r in roots):
+        rows.extend(persistent.walk(root, level=level, filename=filename, marker=marker, size=with_size))
+    if as_json:
+        out(ndjson(rows))
+    else:
+        out(
+            format_table(
+                ("PATH", "STATE", "SIZE", "MODIFIED"),
+                ((r["path"], r["state"], r["size"], r["modified"]) for r in rows),
+            )
+        )
+    return 0

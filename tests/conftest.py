@@ -1,0 +1,231 @@
+"""Shared fixtures: an isolated state directory, the installed commands, real services.
+
+Tests drive the installed commands (the nox session puts them on PATH) as a user would, and
+every service a test starts is stopped at the end, whatever the test did.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+REFERENCE_VERSION = "0.4.5"
+
+
+def find_command(name: str) -> str:
+    """The installed command ``name`` next to the running interpreter (the nox session's bin)."""
+    candidate = pathlib.Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed in this environment")
+    return found
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+
+@dataclass
+class RhlEnv:
+    """An isolated REMOTE_HTTP_LAUNCHER_DIR plus helpers to run commands in it."""
+
+    base: pathlib.Path
+    env: dict[str, str]
+    tmp: pathlib.Path
+
+    @property
+    def server(self) -> pathlib.Path:
+        return self.base / "server"
+
+    @property
+    def client(self) -> pathlib.Path:
+        return self.base / "client"
+
+    def run(
+        self,
+        *argv: str,
+        input: str | None = None,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        command = [find_command(argv[0]) if not os.path.isabs(argv[0]) else argv[0], *argv[1:]]
+        full_env = {**self.env, **(env or {})}
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=timeout,
+            env=full_env,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def write_server(self, key: str, data: Any, raw: str | None = None) -> pathlib.Path:
+        self.server.mkdir(parents=True, exist_ok=True)
+        path = self.server / f"{key}.json"
+        path.write_text(raw if raw is not None else json.dumps(data))
+        return path
+
+    def write_client(self, key: str, data: Any) -> pathlib.Path:
+        self.client.mkdir(parents=True, exist_ok=True)
+        path = self.client / f"{key}.json"
+        path.write_text(json.dumps(data))
+        return path
+
+    def read_server(self, key: str) -> dict[str, Any]:
+        return json.loads((self.server / f"{key}.json").read_text())
+
+    def launch(
+        self, key: str, *service_args: str, wait: str | None = "running", timeout: float = 30
+    ) -> dict[str, Any]:
+        """Launch rhl-example-service under ``key`` through rhl-launch-service."""
+        workdir = self.tmp / "work" / key
+        status_file = str(self.server / f"{key}.json")
+        result = self.run(
+            "rhl-launch-service",
+            "--key",
+            key,
+            "--workdir",
+            str(workdir),
+            "--",
+            "rhl-example-service",
+            "--status-file",
+            status_file,
+            *service_args,
+        )
+        assert result.returncode == 0, result.stderr
+        if wait is None:
+            return json.loads(result.stdout)
+        return self.wait_status(key, wait, timeout=timeout)
+
+    def wait_status(self, key: str, status: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        data: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            try:
+                data = self.read_server(key)
+            except (FileNotFoundError, ValueError):
+                data = {}
+            if data.get("status") == status:
+                return data
+            time.sleep(0.02)
+        raise AssertionError(f"{key} did not reach {status!r} within {timeout}s: {data}")
+
+
+def pid_exists(pid: int) -> bool:
+    """True if ``pid`` names a live, non-zombie process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return False
+    return raw[raw.rindex(b")") + 2 :].split()[0] not in (b"Z", b"X")
+
+
+def wait_gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_exists(pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def group_pids(pgid: int) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                raw = pathlib.Path(f"/proc/{name}/stat").read_bytes()
+            except OSError:
+                continue
+            fields = raw[raw.rindex(b")") + 2 :].split()
+            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                pids.append(int(name))
+    return pids
+
+
+def _kill_leftovers(server: pathlib.Path) -> None:
+    """Kill the process groups of every service a test left behind (test hygiene only)."""
+    for path in server.glob("*.json"):
+        try:
+            data = json.loads(path.read_text())
+            pid = int(data["pid"])
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if pid <= 1 or data.get("test_foreign"):
+            continue
+        for sig in (signal.SIGKILL,):
+            try:
+                if os.getpgid(pid) == pid:
+                    os.killpg(pid, sig)
+                else:
+                    os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+@pytest.fixture
+def rhl(tmp_path: pathlib.Path) -> Iterator[RhlEnv]:
+    base = tmp_path / "rhl"
+    tools = tmp_path / "tools.yaml"
+    tools.write_text(
+        'example:\n  command_template: "rhl-example-service --status-file {status_file}"\n'
+        'hashserver:\n  command_template: "hashserver --status-file {status_file}"\n'
+    )
+    env = dict(os.environ)
+    env["REMOTE_HTTP_LAUNCHER_DIR"] = str(base)
+    env["RHL_TOOLS_YAML"] = str(tools)
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("RHL_DEBUG", None)
+    handle = RhlEnv(base=base, env=env, tmp=tmp_path)
+    yield handle
+    _kill_leftovers(base / "server")
+
+
+@pytest.fixture(scope="session")
+def reference_bin(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """bin/ of a side venv with remote-http-launcher 0.4.5 from PyPI (created once, cached)."""
+    configured = os.environ.get("RHL_REFERENCE_BIN")
+    if configured:
+        return pathlib.Path(configured)
+    venv = ROOT / ".cache" / f"reference-rhl-{REFERENCE_VERSION}"
+    marker = venv / "installed.ok"
+    if not marker.exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=120)
+        subprocess.run(
+            [
+                str(venv / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"remote-http-launcher=={REFERENCE_VERSION}",
+            ],
+            check=True,
+            timeout=300,
+        )
+        marker.write_text("ok\n")
+    return venv / "bin"

@@ -1,0 +1,183 @@
+"""The documentation stays true: help blocks, the fast --help text, and links.
+
+* every helper has docs/reference/<name>.md whose "## --help" block is the installed
+  command's exact ``--help`` output;
+* cli/_helptext.py (the fast --help path) equals what click renders now;
+* every page is reachable from docs/index.md and every relative link in docs/ resolves.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from remote_http_launcher.cli import COMMAND_MODULES, _genhelp
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+REFERENCE = DOCS / "reference"
+HELPERS = sorted(COMMAND_MODULES)
+REQUIRED_SECTIONS = ("## --help", "## Behaviour", "## Exit codes", "## Examples")
+
+# [text](target) — but not images, and not inside code spans/blocks (stripped first).
+_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def find_command(name: str) -> str:
+    """The installed command next to the running interpreter, else on PATH."""
+    candidate = pathlib.Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed in this environment")
+    return found
+
+
+def run_help(name: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "RHL_DEBUG")}
+    proc = subprocess.run(
+        [find_command(name), "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    return proc.stdout
+
+
+def help_block(page: pathlib.Path) -> str:
+    """The content of the first ```text block after the "## --help" heading."""
+    text = page.read_text(encoding="utf-8")
+    match = re.search(r"^## --help[ \t]*\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert match, f"{page.name}: no '## --help' section"
+    block = re.search(r"^```text\n(.*?)^```[ \t]*$", match.group(1), re.MULTILINE | re.DOTALL)
+    assert block, f"{page.name}: no ```text block under '## --help'"
+    return block.group(1)
+
+
+def relative_links(page: pathlib.Path) -> list[str]:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    text = _CODE_SPAN.sub("", text)
+    links = []
+    for target in _LINK.findall(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith("#"):
+            continue  # external (http:, mailto:) or same-page anchor
+        links.append(target)
+    return links
+
+
+def test_every_helper_is_in_command_modules() -> None:
+    assert len(HELPERS) == 11
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_reference_page_exists_with_sections(name: str) -> None:
+    page = REFERENCE / f"{name}.md"
+    assert page.is_file(), f"missing {page.relative_to(ROOT)}"
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith(f"# {name}\n")
+    positions = []
+    for section in REQUIRED_SECTIONS:
+        match = re.search(rf"^{re.escape(section)}[ \t]*$", text, re.MULTILINE)
+        assert match, f"{page.name}: missing section {section!r}"
+        positions.append(match.start())
+    assert positions == sorted(positions), f"{page.name}: sections out of order"
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_help_block_matches_installed_command(name: str) -> None:
+    expected = run_help(name)
+    documented = help_block(REFERENCE / f"{name}.md")
+    assert documented == expected, (
+        f"docs/reference/{name}.md '## --help' block differs from `{name} --help`; "
+        "paste the command's current output"
+    )
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_fast_help_equals_click_help(name: str) -> None:
+    """The fast path (no click import) prints what click would render."""
+    assert run_help(name) == _genhelp.render(name)
+
+
+def test_helptext_module_is_current() -> None:
+    import remote_http_launcher.cli as cli
+
+    stored = pathlib.Path(cli.__file__).with_name("_helptext.py").read_text(encoding="utf-8")
+    assert stored == _genhelp.module_text(), (
+        "cli/_helptext.py is stale: run `python -m remote_http_launcher.cli._genhelp`"
+    )
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_helper_listed_in_overview_pages(name: str) -> None:
+    for page in ("index.md", "reference/exit-codes.md", "reference/shell-completion.md"):
+        text = (DOCS / page).read_text(encoding="utf-8")
+        assert f"({'' if page != 'index.md' else 'reference/'}{name}.md)" in text, (
+            f"docs/{page} does not link {name}"
+        )
+
+
+def test_index_links_exist_and_cover_every_page() -> None:
+    index = DOCS / "index.md"
+    linked = set()
+    for target in relative_links(index):
+        path = (index.parent / target.split("#", 1)[0]).resolve()
+        if path.suffix == ".md":
+            assert path.is_file(), f"docs/index.md links to missing {target}"
+            linked.add(path)
+    pages = {p.resolve() for p in DOCS.rglob("*.md")} - {index.resolve()}
+    unlinked = sorted(str(p.relative_to(DOCS.resolve())) for p in pages - linked)
+    assert not unlinked, f"pages not linked from docs/index.md: {unlinked}"
+
+
+def _all_pages() -> list[pathlib.Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def anchors(page: pathlib.Path) -> set[str]:
+    """GitHub-style anchors of the headings of ``page``."""
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    seen: dict[str, int] = {}
+    result = set()
+    for heading in re.findall(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", text, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.replace("`", "").strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        result.add(slug if count == 0 else f"{slug}-{count}")
+    return result
+
+
+@pytest.mark.parametrize("page", _all_pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_relative_links_resolve(page: pathlib.Path) -> None:
+    broken = []
+    for target in [*relative_links(page), *same_page_anchors(page)]:
+        path, _, fragment = target.partition("#")
+        resolved = (page.parent / path) if path else page
+        if not resolved.exists():
+            broken.append(target)
+        elif fragment and resolved.suffix == ".md" and fragment not in anchors(resolved):
+            broken.append(target)
+    assert not broken, f"{page.relative_to(ROOT)}: broken links {broken}"
+
+
+def same_page_anchors(page: pathlib.Path) -> list[str]:
+    text = _CODE_SPAN.sub("", _FENCE.sub("", page.read_text(encoding="utf-8")))
+    return [t for t in _LINK.findall(text) if t.startswith("#")]
+
+
+def test_link_checker_sees_links() -> None:
+    """Guard against a regex that silently matches nothing."""
+    assert "reference/rhl-ps.md" in relative_links(DOCS / "index.md")
