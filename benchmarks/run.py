@@ -33,7 +33,7 @@ REFERENCE_VENV = REPO / ".cache" / f"reference-rhl-{REFERENCE_VERSION}"
 WARMUP = 2
 N_STATE_FILES = 10_000
 N_LIVE_ROWS = 10  # state rows pointing at a real, live process
-N_PROJECTS, N_STAGES, N_BUFFERS = 10, 10, 100  # 100 stage dirs x 100 buffers = 10,000 files
+N_PROJECTS, N_STAGES, N_BUFFERS = 10, 2, 1000  # 10 project dirs x 1,000 buffers = 10,000 files
 
 SERVICE_CODE = (
     "import sys, time\n"
@@ -313,17 +313,22 @@ def scenario_stop(ctx: Context) -> Result:
 
 
 def build_buffer_tree(ctx: Context) -> pathlib.Path:
-    """ROOT/projNN/STAGE-x: 100 hashserver buffer dirs of 100 files each, plus a few empty ones."""
+    """ROOT/projNN: 10 hashserver project directories holding 1,000 buffers each (flat layout),
+    plus two STAGE-x sub-directories each. A --level 2 walk lists every project directory, so
+    every one of the 10,000 buffer files is seen by both implementations."""
     root = ctx.tmp / "buffers"
     for p in range(N_PROJECTS):
+        project = root / f"proj{p:02d}"
+        project.mkdir(parents=True)
+        (project / ".HASHSERVER_PREFIX").write_text("")
+        for b in range(N_BUFFERS):
+            checksum = f"{p:02x}{b:04x}".ljust(64, "a")
+            (project / checksum).write_bytes(b"x" * (b % 7 + 1))
         for s in range(N_STAGES):
-            stage = root / f"proj{p:02d}" / f"STAGE-{s}"
-            stage.mkdir(parents=True)
+            stage = project / f"STAGE-{s}"
+            stage.mkdir()
             (stage / ".HASHSERVER_PREFIX").write_text("")
-            for b in range(N_BUFFERS):
-                checksum = f"{p:02x}{s:02x}{b:04x}".ljust(64, "a")
-                (stage / checksum).write_bytes(b"x" * (b % 7 + 1))
-        (root / f"proj{p:02d}" / "STAGE-empty").mkdir()
+            (stage / ("b" * 64)).write_bytes(b"y")
     return root
 
 
@@ -331,14 +336,14 @@ def scenario_ps_persistent(ctx: Context) -> Result:
     root = build_buffer_tree(ctx)
     env = base_env(ctx.tmp / "persistent-state")
     argv_tail = ["--level", "2", "--json", str(root)]
-    expected = 1 + N_PROJECTS * (N_STAGES + 2)
+    expected = 1 + N_PROJECTS * (N_STAGES + 1)
     for side in (ctx.ours, ctx.reference):
         _, out = timed([side.tool("rhl-ps-persistent"), *argv_tail], env, capture=True)
         if out.count("\n") != expected:
             raise BenchError(
                 f"{side.name}: rhl-ps-persistent printed {out.count(chr(10))} rows, expected {expected}"
             )
-    files = N_PROJECTS * N_STAGES * N_BUFFERS
+    files = N_PROJECTS * N_BUFFERS
     result = Result("ps-persistent", f"rhl-ps-persistent --level 2 --json, {files:,} files", 0.4)
     return run_pairs(
         result, ctx, lambda side, _i: timed([side.tool("rhl-ps-persistent"), *argv_tail], env)[0]

@@ -19,9 +19,12 @@ process was probed, null otherwise. The row format is documented in docs/referen
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from . import paths, process, state
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from typing import Any
 
 LIVE_STATUSES = ("running", "starting")
 
@@ -46,7 +49,7 @@ def server_row(key: str, read: state.StateRead, *, probe: bool = True) -> dict[s
         if not probe:
             status = stored
         else:
-            verdict = process.check_state_process(data, read.mtime)
+            verdict = process.check_state_process(data, read)
             if verdict.verdict in (process.ALIVE, process.FOREIGN):
                 status, live = stored, True
             elif verdict.verdict == process.NO_PID and stored == "starting" and "pid" not in data:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 
 from . import paths
 from .errors import RhlError
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _BLOCK = 1 << 16
 

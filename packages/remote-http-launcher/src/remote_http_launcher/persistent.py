@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import stat as _stat
-from dataclasses import dataclass
-from typing import Any
 
 from . import paths, process, state
 from .errors import RhlError
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from typing import Any
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -113,12 +115,14 @@ def walk(
     return rows
 
 
-@dataclass
 class ClearResult:
-    path: str
-    removed: int
-    kept: list[str]
-    errors: list[str]
+    """What rhl-clear did: how many direct children it removed, what it kept, what failed."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.removed = 0
+        self.kept: list[str] = []
+        self.errors: list[str] = []
 
 
 def _remove_tree_at(parent_fd: int, name: str) -> None:
@@ -159,7 +163,7 @@ def services_using(path: str) -> list[tuple[str, int]]:
         inside = resolved == path or resolved.startswith(path + "/") or path.startswith(resolved + "/")
         if not inside:
             continue
-        live = process.check_state_process(read.data, read.mtime)
+        live = process.check_state_process(read.data, read)
         if live.alive and live.pid is not None:
             users.append((key, live.pid))
     return users
@@ -184,7 +188,7 @@ def clear(raw_path: str, *, force: bool = False) -> ClearResult:
         raise RhlError(f"not a directory: {raw_path}") from None
     except OSError as exc:
         raise RhlError(f"could not open {raw_path}: {exc.strerror}") from None
-    result = ClearResult(path=path, removed=0, kept=[], errors=[])
+    result = ClearResult(path)
     try:
         # The path was resolved before opening: make sure we opened what we validated.
         if os.path.realpath(path) != path:

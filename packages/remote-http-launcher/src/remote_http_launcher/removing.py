@@ -26,7 +26,7 @@ def remove_keys(
                 if not is_client and not force:
                     read = state.read_state(path)
                     if read.data is not None and read.data.get("status") in ("running", "starting"):
-                        live = process.check_state_process(read.data, read.mtime)
+                        live = process.check_state_process(read.data, read)
                         if live.alive:
                             errors.append(
                                 f"{key}: not removed: service is running (pid {live.pid}); "

@@ -232,7 +232,7 @@ def launch(request: LaunchRequest) -> LaunchResult:
     with state.key_lock(key):
         existing = state.read_state(state_file)
         if existing.data is not None and existing.data.get("status") in ("starting", "running"):
-            live = process.check_state_process(existing.data, existing.mtime)
+            live = process.check_state_process(existing.data, existing)
             if live.alive and live.pid is not None:
                 return LaunchResult(key, False, live.pid, str(existing.data["status"]), state_file)
         try:

@@ -12,27 +12,49 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from . import paths
 from .errors import CorruptState
 
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
-@dataclass(frozen=True)
+
+_FIRST_READ = 8192
+
+
 class StateRead:
-    """The outcome of reading one state file."""
+    """The outcome of reading one state file (a plain class: dataclasses cost start-up time)."""
 
-    path: str
-    data: dict[str, Any] | None = None
-    error: str | None = None
-    mtime: float | None = None
+    __slots__ = ("_mtime", "data", "error", "path")
+
+    def __init__(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        error: str | None = None,
+        mtime: float | None = None,
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.error = error
+        self._mtime = mtime
+
+    @property
+    def mtime(self) -> float | None:
+        """Modification time, read on first use (most readers never need it)."""
+        if self._mtime is None and self.data is not None:
+            try:
+                self._mtime = os.stat(self.path, follow_symlinks=False).st_mtime
+            except OSError:
+                return None
+        return self._mtime
 
     @property
     def missing(self) -> bool:
@@ -72,19 +94,20 @@ def read_state(path: str) -> StateRead:
             return StateRead(path, error=f"state file is a symbolic link, refusing to follow: {path}")
         return StateRead(path, error=f"could not read {path}: {exc.strerror}")
     try:
-        st = os.fstat(fd)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        # State files are small: one modest read (a large buffer costs more to allocate than
+        # the whole read); a short read of a regular file means end of file.
+        raw = os.read(fd, _FIRST_READ)
+        if len(raw) == _FIRST_READ:
+            chunks = [raw]
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            raw = b"".join(chunks)
     except OSError as exc:
         return StateRead(path, error=f"could not read {path}: {exc.strerror}")
     finally:
         os.close(fd)
-    data, error = parse_state_bytes(path, b"".join(chunks))
-    return StateRead(path, data=data, error=error, mtime=st.st_mtime)
+    data, error = parse_state_bytes(path, raw)
+    return StateRead(path, data=data, error=error)
 
 
 def _fsync_dir(directory: str) -> None:
@@ -131,8 +154,10 @@ def write_atomic(path: str, content: bytes, mode: int = 0o600) -> None:
     except BaseException:
         if fd >= 0:
             os.close(fd)
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
     _fsync_dir(directory)
 
@@ -141,21 +166,24 @@ def write_state(path: str, data: dict[str, Any]) -> None:
     write_atomic(path, dump_state(data))
 
 
-@contextlib.contextmanager
-def key_lock(key: str, *, client: bool = False) -> Iterator[None]:
+class key_lock:
     """Hold the exclusive per-key lock of one side (server or client) for a read-modify-write."""
-    lock_dir = os.path.join(paths.side_dir(client), ".locks")
-    paths.ensure_private_dir(lock_dir)
-    fd = os.open(
-        os.path.join(lock_dir, paths.validate_key(key) + ".lock"),
-        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
-        0o600,
-    )
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the POSIX lock
+
+    def __init__(self, key: str, *, client: bool = False) -> None:
+        self.path = os.path.join(paths.side_dir(client), ".locks", paths.validate_key(key) + ".lock")
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        paths.ensure_private_dir(os.path.dirname(self.path))
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        os.close(self.fd)  # closing releases the POSIX lock
 
 
 def update_state_unlocked(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 from . import paths, process, state
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from typing import Any
 
 STOPPED = "stopped"
 ALREADY_GONE = "already gone"
@@ -36,13 +38,14 @@ DEFAULT_SIGTERM_GRACE = 5.0
 SIGKILL_CONFIRM = 5.0
 
 
-@dataclass
 class StopResult:
-    key: str
-    outcome: str
-    detail: str = ""
-    marked_stale: bool = False
-    extra: list[str] = field(default_factory=list)
+    """The outcome for one key: a word from the outcome list, and why."""
+
+    def __init__(self, key: str, outcome: str, detail: str = "") -> None:
+        self.key = key
+        self.outcome = outcome
+        self.detail = detail
+        self.marked_stale = False
 
     @property
     def failed(self) -> bool:
@@ -60,7 +63,7 @@ def _prepare(key: str) -> tuple[StopResult | None, process.Target | None]:
     if read.corrupt:
         return StopResult(key, CORRUPT, read.error or ""), None
     data = read.require()
-    live = process.check_state_process(data, read.mtime)
+    live = process.check_state_process(data, read)
     if live.verdict == process.NO_PID:
         return StopResult(key, INVALID_PID, live.detail), None
     if live.verdict == process.FOREIGN:

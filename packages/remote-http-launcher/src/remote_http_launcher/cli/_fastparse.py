@@ -12,10 +12,12 @@ with the same values.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import RhlError
 from ..paths import validate_key
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class NotFast(Exception):

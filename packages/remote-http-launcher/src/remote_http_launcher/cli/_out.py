@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from ..errors import EXIT_ERROR, RhlError, UsageProblem
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
 
 _ENCODER = json.JSONEncoder(sort_keys=True)  # one encoder: json.dumps(sort_keys=...) builds one per call
 
