@@ -55,12 +55,12 @@ def build(session: nox.Session) -> None:
         session.run("python", str(ROOT / "tests" / "smoke_installed.py"), str(server / "bin"), "server")
         client = pathlib.Path(tmp) / "client-venv"
         session.run("python", "-m", "venv", str(client))
+        # Both local wheels explicitly: PyPI also has a remote-http-launcher (the reference).
         session.run(
             str(client / "bin" / "pip"),
             "install",
             "-q",
-            "--find-links",
-            str(dist),
+            str(wheels["remote_http_launcher"]),
             str(wheels["seamless_config_services"]),
             external=True,
         )

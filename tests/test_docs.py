@@ -2,8 +2,11 @@
 
 * every helper has docs/reference/<name>.md whose "## --help" block is the installed
   command's exact ``--help`` output;
-* cli/_helptext.py (the fast --help path) equals what click renders now;
-* every page is reachable from docs/index.md and every relative link in docs/ resolves.
+* cli/_helptext.py and the generated scripts (the fast --help paths) equal what click
+  renders now;
+* shell completion works as docs/reference/shell-completion.md says;
+* every page is reachable from docs/index.md and every relative link (and anchor) in docs/
+  resolves.
 """
 
 from __future__ import annotations
@@ -113,20 +116,7 @@ def test_fast_help_equals_click_help(name: str) -> None:
     assert run_help(name) == _genhelp.render(name)
 
 
-#: Helpers whose shell completion is broken by the fast path (docs/reference/shell-completion.md,
-#: "Known issue"): their empty argv is valid, so the fast path runs them instead of click.
-COMPLETION_KNOWN_BROKEN = {"rhl-ps"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="fast path runs the command", strict=False))
-        if n in COMPLETION_KNOWN_BROKEN
-        else n
-        for n in HELPERS
-    ],
-)
+@pytest.mark.parametrize("name", HELPERS)
 def test_shell_completion_works(name: str, tmp_path: pathlib.Path) -> None:
     """What docs/reference/shell-completion.md promises: a bash script, and option completion."""
     var = "_" + name.upper().replace("-", "_") + "_COMPLETE"
@@ -157,6 +147,18 @@ def test_shell_completion_works(name: str, tmp_path: pathlib.Path) -> None:
         opt for p in command.params if isinstance(p, click.Option) for opt in p.opts if opt.startswith("--")
     }
     assert expected <= offered, f"{name}: missing completions {sorted(expected - offered)}"
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_generated_script_is_current(name: str) -> None:
+    """The installed scripts answer --help themselves: their embedded text must not drift either."""
+    script = ROOT / "packages" / "remote-http-launcher" / "scripts" / name
+    if not script.is_file():
+        pytest.skip("no source checkout of the scripts")
+    assert script.read_text(encoding="utf-8") == _genhelp.script_text(name), (
+        f"packages/remote-http-launcher/scripts/{name} is stale: "
+        "run `python -m remote_http_launcher.cli._genhelp`"
+    )
 
 
 def test_helptext_module_is_current() -> None:

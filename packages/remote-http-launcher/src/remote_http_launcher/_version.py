@@ -1,3 +1,3 @@
 """Single source of the package version (read without importlib.metadata, which is slow)."""
 
-__version__ = "0.5.0.dev0"
+__version__ = "0.5.0"

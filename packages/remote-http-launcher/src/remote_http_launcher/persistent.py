@@ -107,7 +107,8 @@ def walk(
         raise RhlError(f"not a directory: {root}")
     try:
         with os.scandir(root) as entries:
-            children = sorted(e.path for e in entries if e.is_dir())
+            children = [e.path for e in entries if e.is_dir()]
+        children.sort()
     except OSError as exc:
         raise RhlError(f"could not read {root}: {exc.strerror}") from None
     for child in children:

@@ -40,7 +40,8 @@ def load_command(name: str):  # type: ignore[no-untyped-def]
 def entry(name: str) -> None:
     """Run helper ``name`` with ``sys.argv``; never returns."""
     argv = sys.argv[1:]
-    if os.environ.get("RHL_NO_FAST_PATH"):
+    # Shell completion (``_RHL_PS_COMPLETE=bash_source rhl-ps``) and RHL_NO_FAST_PATH go to click.
+    if os.environ.get("RHL_NO_FAST_PATH") or f"_{name.upper().replace('-', '_')}_COMPLETE" in os.environ:
         load_command(name).main(args=argv, prog_name=name)
     if name not in _NO_FAST_HELP:
         head = argv[: argv.index("--")] if "--" in argv else argv
