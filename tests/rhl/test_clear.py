@@ -116,3 +116,25 @@ def test_clear_force_overrides_in_use_check(rhl: RhlEnv) -> None:
     workdir = pathlib.Path(data["workdir"])
     (workdir / "buffer").write_text("x")
     assert rhl.run("rhl-clear", "--force", str(workdir)).stdout == f"removed 1 item(s) from {workdir}\n"
+
+
+def test_a_service_in_a_shared_tree_does_not_block_clearing_elsewhere_in_it(rhl: RhlEnv) -> None:
+    """A jobserver runs in /tmp; that must not block clearing an unrelated directory under /tmp."""
+    import subprocess
+    import sys
+    import time
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        time.sleep(0.05)
+        rhl.write_server(
+            "jobserver",
+            {"status": "running", "pid": sleeper.pid, "workdir": "/tmp", "uid": os.getuid(), "port": 1},
+        )
+        target = rhl.tmp / "data" / "db"
+        target.mkdir(parents=True)
+        (target / "seamless.db").write_text("x")
+        assert rhl.run("rhl-clear", str(target)).stdout == f"removed 1 item(s) from {target}\n"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

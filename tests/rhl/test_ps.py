@@ -53,6 +53,7 @@ def test_status_table_for_every_stored_state(rhl: RhlEnv) -> None:
         rhl.write_server("h-dryrun", {"dry_run": True, "command": "x"})
         rhl.write_server("i-running-nopid", {"status": "running", "port": 3})
         rhl.write_server("j-pid-one", {"status": "running", "pid": 1})
+        rhl.write_server("k-empty-status", {"status": "", "pid": live.pid})
         rows = {r["key"]: r for r in rhl.run("rhl-ps", "--json").json_lines()}
     finally:
         live.kill()
@@ -68,6 +69,7 @@ def test_status_table_for_every_stored_state(rhl: RhlEnv) -> None:
         "h-dryrun": ("failed", None),
         "i-running-nopid": ("stale", None),
         "j-pid-one": ("stale", None),
+        "k-empty-status": ("failed", None),
     }
 
 

@@ -121,3 +121,10 @@ def test_list_keys_ignores_temp_locks_and_other_files(tmp_path: pathlib.Path) ->
     (tmp_path / ".locks").mkdir()
     assert state.list_keys(str(tmp_path)) == ["a", "b"]
     assert state.list_keys(str(tmp_path / "missing")) == []
+
+
+def test_every_new_level_of_the_state_directory_is_private(tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "a" / "b" / "server" / "k.json"
+    state.write_state(str(target), {})
+    for level in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "server"):
+        assert level.stat().st_mode & 0o777 == 0o700, level

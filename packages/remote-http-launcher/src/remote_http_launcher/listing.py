@@ -41,7 +41,7 @@ def server_row(key: str, read: state.StateRead, *, probe: bool = True) -> dict[s
     meta = data.get("meta")
     row["meta"] = meta if isinstance(meta, dict) else {}
     live: bool | None = None
-    if not isinstance(stored, str) or data.get("dry_run"):
+    if not isinstance(stored, str) or not stored or data.get("dry_run"):
         status = stored if isinstance(stored, str) and stored else "failed"
         if data.get("dry_run"):
             status = "failed"

@@ -86,8 +86,16 @@ def log_path(key: str) -> str:
 
 
 def ensure_private_dir(path: str) -> None:
-    """Create ``path`` (and parents) with mode 0700 for the new levels; state is private."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create ``path`` (and parents) with mode 0700 for every new level; state is private."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and parent != path:
+        ensure_private_dir(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
 
 
 def _is_ancestor_or_same(candidate: str, path: str) -> bool:

@@ -161,8 +161,11 @@ def services_using(path: str) -> list[tuple[str, int]]:
         if not isinstance(workdir, str):
             continue
         resolved = os.path.realpath(os.path.expanduser(workdir))
-        inside = resolved == path or resolved.startswith(path + "/") or path.startswith(resolved + "/")
-        if not inside:
+        # The service's data is inside what we would clear, or we would clear part of its
+        # data (but a workdir that is a shared tree such as /tmp does not own all of it).
+        holds = resolved == path or resolved.startswith(path + "/")
+        within = path.startswith(resolved + "/") and resolved not in paths.NEVER_CLEAR
+        if not (holds or within):
             continue
         live = process.check_state_process(read.data, read)
         if live.alive and live.pid is not None:
