@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 import pathlib
 import re
-import shutil
 import subprocess
-import sys
 
 import click
 import pytest
 
+from conftest import find_command
 from remote_http_launcher.cli import COMMAND_MODULES, _genhelp, load_command
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -33,17 +32,6 @@ REQUIRED_SECTIONS = ("## --help", "## Behaviour", "## Exit codes", "## Examples"
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
-
-
-def find_command(name: str) -> str:
-    """The installed command next to the running interpreter, else on PATH."""
-    candidate = pathlib.Path(sys.executable).parent / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed in this environment")
-    return found
 
 
 def run_help(name: str) -> str:
