@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 from conftest import RhlEnv, pid_exists
 
 
@@ -41,6 +44,7 @@ def test_rm_refuses_to_orphan_a_running_service(rhl: RhlEnv) -> None:
     forced = rhl.run("rhl-rm", "live", "--server", "--force")
     assert forced.stdout == f"removed {rhl.server}/live.json\n"
     assert pid_exists(data["pid"])  # rm never signals
+    os.killpg(data["pid"], signal.SIGKILL)  # its state is gone: the fixture cannot find it any more
 
 
 def test_rm_of_stale_state_with_dead_pid_works(rhl: RhlEnv) -> None:
