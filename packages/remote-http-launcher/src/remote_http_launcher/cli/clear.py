@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.clear import run
@@ -20,5 +22,6 @@ from ._base import HelperCommand
 )
 @click.argument("path")
 @click.option("--force", is_flag=True, help="Clear even if a running service uses the directory.")
-def command(path: str, force: bool) -> int:
-    return run(path=path, force=force)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/clear.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..errors import EXIT_USAGE_DISTINCT
@@ -25,5 +27,6 @@ from ._base import HelperCommand
     metavar="SECONDS",
     help="Timeout of the request.",
 )
-def command(url: str, timeout: float) -> int:
-    return run(url=url, timeout=timeout)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/handshake.py), which owns their types."""
+    return run(**options)

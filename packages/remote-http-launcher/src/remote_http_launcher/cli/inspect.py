@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.inspect import run
@@ -17,5 +19,6 @@ from ._base import HelperCommand, key_argument
 )
 @click.argument("key", callback=key_argument)
 @click.option("--with-mtime", is_flag=True, help="Print {mtime, data} on one line.")
-def command(key: str, with_mtime: bool) -> int:
-    return run(key=key, with_mtime=with_mtime)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/inspect.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.launch_service import run
@@ -29,21 +31,6 @@ from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument
 @click.option("--parameters", metavar="JSON", help="JSON object stored as 'parameters'.")
 @click.option("--meta", metavar="JSON", help="JSON object stored as 'meta'.")
 @click.argument("service_argv", metavar="[--] BINARY [ARG...]", nargs=-1, type=click.UNPROCESSED)
-def command(
-    key: str,
-    workdir: str,
-    conda_env: str | None,
-    network_interface: str | None,
-    parameters: str | None,
-    meta: str | None,
-    service_argv: tuple[str, ...],
-) -> int:
-    return run(
-        key=key,
-        workdir=workdir,
-        conda_env=conda_env,
-        network_interface=network_interface,
-        parameters=parameters,
-        meta=meta,
-        service_argv=service_argv,
-    )
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/launch_service.py), which owns their types."""
+    return run(**options)

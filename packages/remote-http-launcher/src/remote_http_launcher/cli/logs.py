@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.logs import run
@@ -20,5 +22,6 @@ from ._base import HelperCommand, key_argument
 @click.option("--tail", type=click.IntRange(min=0), metavar="N", help="Print only the last N lines.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing lines as they are appended.")
 @click.option("--previous", is_flag=True, help="Read the previous launch's log (<key>.log.1).")
-def command(key: str, tail: int | None, follow: bool, previous: bool) -> int:
-    return run(key=key, tail=tail, follow=follow, previous=previous)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/logs.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..errors import EXIT_USAGE_DISTINCT
@@ -16,5 +18,6 @@ from ._base import HelperCommand
     help="Exit 0 if PID is alive, 1 if it is not (a zombie is not alive). Usage errors exit 64.",
 )
 @click.argument("pid", metavar="PID")
-def command(pid: str) -> int:
-    return run(pid=pid)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/pid_alive.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.ps import run
@@ -23,14 +25,6 @@ from ._base import HelperCommand
 @click.option("--key", "keys_only", is_flag=True, help="Print only the keys, one per line.")
 @click.option("--no-status", is_flag=True, help="Do not probe processes (stored status is shown).")
 @click.option("--json", "as_json", is_flag=True, help="Print NDJSON rows.")
-def command(
-    client: bool, ssh_host: str | None, status: str | None, keys_only: bool, no_status: bool, as_json: bool
-) -> int:
-    return run(
-        client=client,
-        ssh_host=ssh_host,
-        status=status,
-        keys_only=keys_only,
-        no_status=no_status,
-        as_json=as_json,
-    )
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/ps.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.ps_persistent import run
@@ -42,14 +44,6 @@ from ._base import HelperCommand, simple_filename
 )
 @click.option("--size", "with_size", is_flag=True, help="Compute the size of populated directories (bytes).")
 @click.option("--json", "as_json", is_flag=True, help="Print NDJSON rows.")
-def command(
-    roots: tuple[str, ...],
-    level: int,
-    filename: str | None,
-    marker: str | None,
-    with_size: bool,
-    as_json: bool,
-) -> int:
-    return run(
-        roots=roots, level=level, filename=filename, marker=marker, with_size=with_size, as_json=as_json
-    )
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/ps_persistent.py), which owns their types."""
+    return run(**options)

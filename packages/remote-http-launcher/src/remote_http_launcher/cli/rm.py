@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.rm import run
@@ -20,5 +22,6 @@ from ._base import HelperCommand, key_argument
 @click.option("--client", is_flag=True, help="Remove client connection files.")
 @click.option("--server", is_flag=True, help="Remove server state files.")
 @click.option("--force", is_flag=True, help="Remove server state even if its service still runs.")
-def command(keys: tuple[str, ...], client: bool, server: bool, force: bool) -> int:
-    return run(keys=keys, client=client, server=server, force=force)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/rm.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .. import stopping
@@ -38,5 +40,6 @@ from ._base import HelperCommand, key_argument
     metavar="SECONDS",
     help="How long to wait after SIGTERM.",
 )
-def command(keys: tuple[str, ...], sigint_grace: float, sigterm_grace: float) -> int:
-    return run(keys=keys, sigint_grace=sigint_grace, sigterm_grace=sigterm_grace)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/stop.py), which owns their types."""
+    return run(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..helpers.verify_port import run
@@ -30,5 +32,6 @@ from ._base import HelperCommand
     metavar="SECONDS",
     help="Timeout of each attempt.",
 )
-def command(host: str, port: str, attempts: int, timeout: float) -> int:
-    return run(host=host, port=port, attempts=attempts, timeout=timeout)
+def command(**options: Any) -> int:
+    """Parsed options go straight to the body (helpers/verify_port.py), which owns their types."""
+    return run(**options)
