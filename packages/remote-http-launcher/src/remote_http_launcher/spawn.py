@@ -71,6 +71,10 @@ def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     return value
 
 
+def _default_layout_state(key: str) -> str:
+    return os.path.join(os.path.expanduser(paths.DEFAULT_BASE_DIR), "server", key + ".json")
+
+
 def _expand_service_args(key: str, args: list[str]) -> list[str]:
     """Expand ``~`` words and check that every ``--status-file`` names this key's state file."""
     own = os.path.realpath(paths.state_path(key))
@@ -91,6 +95,11 @@ def _expand_service_args(key: str, args: list[str]) -> list[str]:
         if value is not None:
             if not os.path.isabs(value):
                 raise RhlError("--status-file must be absolute")
+            if os.path.realpath(value) != own and value == _default_layout_state(key):
+                # A launcher that computed the default path (0.4.5 always does) while this
+                # server uses REMOTE_HTTP_LAUNCHER_DIR: the server's own layout wins.
+                arg = own if arg == value else f"--status-file={own}"
+                value = own
             if os.path.realpath(value) != own:
                 raise RhlError(f"--status-file must be this key's state file: {own}")
         expanded.append(arg)

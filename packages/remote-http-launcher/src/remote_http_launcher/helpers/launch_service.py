@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import spawn
 from ..cli._out import out
+from ..errors import UsageProblem
 
 
 def run(
@@ -16,6 +17,12 @@ def run(
     parameters: str | None,
     meta: str | None,
     service_argv: tuple[str, ...],
+    await_ready: bool = False,
+    handshake: str | None = None,
+    handshake_port_name: str | None = None,
+    idle_timeout: float = 60.0,
+    timeout: float | None = None,
+    progress: bool = False,
 ) -> int:
     request = spawn.LaunchRequest(
         key=key,
@@ -26,5 +33,24 @@ def run(
         parameters=spawn.parse_json_object("--parameters", parameters),
         meta=spawn.parse_json_object("--meta", meta),
     )
-    out(spawn.launch(request).as_json() + "\n")
+    if not await_ready:
+        if handshake or handshake_port_name or timeout is not None or progress:
+            raise UsageProblem("--handshake, --handshake-port-name, --timeout and --progress need --await")
+        out(spawn.launch(request).as_json() + "\n")
+        return 0
+    from .. import awaiting
+
+    options = awaiting.AwaitOptions(
+        handshake=handshake,
+        port_name=handshake_port_name,
+        idle_timeout=idle_timeout,
+        timeout=timeout,
+        progress=progress,
+    )
+    try:
+        result = awaiting.ensure(request, options)
+    except awaiting.NotReady as exc:
+        out(awaiting.dumps(awaiting.failure_result(exc)) + "\n")
+        raise
+    out(awaiting.dumps(result) + "\n")
     return 0

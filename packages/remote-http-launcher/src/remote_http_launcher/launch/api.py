@@ -1,0 +1,58 @@
+"""The Python API of the launcher: ``run(config, *, connection_dir=None) -> dict``.
+
+Same contract as remote-http-launcher 0.4.5 (Seamless calls it for every service): the
+configuration mapping may carry the logging keys; the result is the connection payload,
+with at least ``hostname`` and ``port``; handled failures raise :class:`LauncherError` after
+the observer has printed them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .config import Configuration
+from .errors import LauncherError
+from .progress import Observer
+
+
+def run(
+    config: Mapping[str, Any] | Configuration,
+    *,
+    connection_dir: str | os.PathLike[str] | None = None,
+    log_level: str | None = None,
+    log_file: str | None = None,
+    debug_log_file: str | None = None,
+    idle_timeout: float | None = None,
+) -> dict[str, Any]:
+    """Launch or reconnect the service that ``config`` describes; its connection payload."""
+    from . import sequence
+
+    configuration = config if isinstance(config, Configuration) else Configuration.from_mapping(dict(config))
+    observer = Observer(
+        configuration.key,
+        level=log_level or configuration.log_level,
+        log_file=log_file if log_file is not None else configuration.log_file,
+        debug_log_file=debug_log_file if debug_log_file is not None else configuration.debug_log_file,
+    )
+    for warning in configuration.warnings:
+        observer.detail(f"warning: {warning}")
+    try:
+        return sequence.execute(
+            configuration,
+            connection_dir=connection_dir,
+            observer=observer,
+            idle_timeout=sequence.DEFAULT_IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
+        )
+    except sequence.LaunchFailed as exc:
+        observer.error(exc.message, exc.log_tail)
+        raise
+    except LauncherError as exc:
+        observer.error(exc.message)
+        raise
+    except KeyboardInterrupt:
+        observer.error("interrupted")
+        raise
+    finally:
+        observer.close()

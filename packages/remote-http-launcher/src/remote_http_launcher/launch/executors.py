@@ -1,0 +1,277 @@
+"""Where the ``rhl-*`` helpers of a launch run: here, or on an SSH host.
+
+Only argv crosses this line, never shell snippets or Python source. Over SSH every call
+goes through one multiplexed connection per host (an OpenSSH ControlMaster under a private
+control directory), with ``BatchMode`` and a connect timeout so that an unreachable host
+or a missing key is an error, not a hang or a password prompt. Every remote call carries
+the seeds' ``PATH`` prepend so that helpers installed in a conda base environment are found.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from .. import paths
+from .errors import LauncherError
+
+#: Prepended to every remote helper call (the seeds' client-side PATH contract).
+PATH_PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
+CONNECT_TIMEOUT = 10
+#: How long an idle master connection stays up after the last call (seconds).
+CONTROL_PERSIST = 60
+#: Upper bound for one helper call (the await helper has its own, shorter, timeouts).
+CALL_TIMEOUT = 900.0
+
+LineCallback = Callable[[str], None]
+
+
+class HelperResult:
+    """What one helper call returned."""
+
+    def __init__(self, rc: int, stdout: str, stderr: str) -> None:
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def last_error_line(self) -> str:
+        lines = [line for line in self.stderr.splitlines() if line.strip() and not line.startswith("@rhl-")]
+        return lines[-1].strip() if lines else f"exit code {self.rc}"
+
+
+class HostUnreachable(LauncherError):
+    """SSH could not connect (or authenticate) to the host."""
+
+
+class HelpersMissing(LauncherError):
+    """The target has no ``rhl-*`` helpers on its PATH (even with the conda-base prepend)."""
+
+
+class Executor:
+    """Runs helpers on the target of a launch."""
+
+    name = "Executor"
+    remote = False
+
+    def call(
+        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+    ) -> HelperResult:
+        raise NotImplementedError
+
+    def status_file(self, key: str) -> str:
+        """The ``{status_file}`` value for the command template."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the executor holds (a master connection stays up for ControlPersist)."""
+
+
+def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: float) -> HelperResult:
+    """Read stderr line by line (progress), then stdout; kill the call at ``timeout``."""
+    assert proc.stderr is not None and proc.stdout is not None
+    import threading
+
+    killer = threading.Timer(timeout, proc.kill)
+    killer.daemon = True
+    killer.start()
+    err_lines = []
+    try:
+        for line in proc.stderr:
+            if on_line is not None and line.startswith("@rhl-"):
+                on_line(line.rstrip("\n"))
+            else:
+                err_lines.append(line)
+        stdout = proc.stdout.read()
+        rc = proc.wait()
+    finally:
+        killer.cancel()
+    return HelperResult(rc, stdout, "".join(err_lines))
+
+
+class LocalExecutor(Executor):
+    """Helpers of this very installation, run as subprocesses of ``sys.executable``."""
+
+    name = "LocalExecutor"
+
+    def call(
+        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+    ) -> HelperResult:
+        argv = [sys.executable, "-m", "remote_http_launcher.cli", helper, *args]
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            close_fds=True,
+        )
+        return _pump(proc, on_line, timeout)
+
+    def status_file(self, key: str) -> str:
+        return paths.state_path(key)
+
+
+#: Overrides where ControlMaster sockets live (tests put them next to their private sshd).
+ENV_CONTROL_DIR = "RHL_CONTROL_DIR"
+
+
+def control_directory() -> str:
+    """A private directory for ControlMaster sockets (short path: sockets are limited to 108 bytes)."""
+    import warnings
+
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        directory = os.environ.get(ENV_CONTROL_DIR) or platformdirs.user_runtime_dir("rhl")
+    parent = os.path.dirname(directory)
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    for path in (parent, directory):
+        st = os.lstat(path)
+        if st.st_uid != os.getuid() or (st.st_mode & 0o077 and path == directory):
+            raise LauncherError(f"refusing to use {path} for SSH control sockets: not private to this user")
+    return directory
+
+
+class SSHExecutor(Executor):
+    """Helpers on ``host``, reached through one OpenSSH master connection."""
+
+    remote = True
+
+    def __init__(self, host: str, *, control_dir: str | None = None) -> None:
+        self.host = host
+        self.name = f"SSHExecutor[{host}]"
+        self.control_dir = control_dir
+        self._control_path: str | None = None
+
+    # -- the master connection -------------------------------------------------------------
+    def base_options(self) -> list[str]:
+        return ["-o", "BatchMode=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT}"]
+
+    def control_path(self) -> str:
+        if self._control_path is None:
+            self._control_path = os.path.join(self.control_dir or control_directory(), "%C")
+        return self._control_path
+
+    def mux_options(self) -> list[str]:
+        return ["-o", f"ControlPath={self.control_path()}", "-o", "ControlMaster=no"]
+
+    def connect(self) -> None:
+        """Make sure a master connection to the host is up; start one if needed."""
+        import fcntl
+
+        import sh
+
+        ssh = sh.Command("ssh")
+        check = ssh(
+            *self.mux_options(), "-O", "check", self.host, _ok_code=range(256), _return_cmd=True, _timeout=30
+        )
+        if check.exit_code == 0:
+            return
+        lock_path = os.path.join(os.path.dirname(self.control_path()), "connect.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            again = ssh(
+                *self.mux_options(), "-O", "check", self.host, _ok_code=range(256), _return_cmd=True, _timeout=30
+            )
+            if again.exit_code == 0:
+                return
+            import tempfile
+
+            # stderr to a file, not a pipe: the backgrounded master keeps it open for its life.
+            with tempfile.TemporaryFile() as errors:
+                started = subprocess.run(
+                    [
+                        "ssh",
+                        *self.base_options(),
+                        "-o",
+                        f"ControlPath={self.control_path()}",
+                        "-o",
+                        "ControlMaster=yes",
+                        "-o",
+                        f"ControlPersist={CONTROL_PERSIST}",
+                        "-n",
+                        "-N",
+                        "-f",
+                        self.host,
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                    timeout=CONNECT_TIMEOUT * 3,
+                    check=False,
+                )
+                errors.seek(0)
+                message = errors.read().decode(errors="replace").strip()
+            if started.returncode != 0:
+                detail = message.splitlines()[-1] if message else f"ssh exited with {started.returncode}"
+                raise HostUnreachable(
+                    f"cannot reach {self.host} over SSH: {detail} (check ssh_hostname in the configuration "
+                    f"and that 'ssh {self.host} true' works without a password)"
+                )
+        except subprocess.TimeoutExpired:
+            raise HostUnreachable(f"cannot reach {self.host} over SSH: connection timed out") from None
+        finally:
+            os.close(fd)
+
+    # -- helper calls ------------------------------------------------------------------------
+    def remote_command(self, helper: str, args: list[str]) -> str:
+        return " ".join([PATH_PREPEND, shlex.quote(helper), *(shlex.quote(a) for a in args)])
+
+    def call(
+        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+    ) -> HelperResult:
+        import sh
+
+        err_lines: list[str] = []
+
+        def stderr_line(line: str) -> None:
+            if on_line is not None and line.startswith("@rhl-"):
+                on_line(line.rstrip("\n"))
+            else:
+                err_lines.append(line)
+
+        started = time.monotonic()
+        try:
+            done = sh.Command("ssh")(
+                *self.base_options(),
+                *self.mux_options(),
+                "-n",
+                self.host,
+                self.remote_command(helper, args),
+                _ok_code=range(256),
+                _return_cmd=True,
+                _err=stderr_line,
+                _tty_out=False,
+                _timeout=timeout,
+                _decode_errors="replace",
+            )
+        except sh.TimeoutException:
+            raise LauncherError(
+                f"{helper} on {self.host} did not answer within {time.monotonic() - started:.0f} s"
+            ) from None
+        stdout = done.stdout
+        text = stdout.decode(errors="replace") if isinstance(stdout, bytes) else str(stdout)
+        result = HelperResult(int(done.exit_code), text, "".join(err_lines))
+        self._diagnose(helper, result)
+        return result
+
+    def _diagnose(self, helper: str, result: HelperResult) -> None:
+        if result.rc == 255:
+            raise HostUnreachable(f"cannot reach {self.host} over SSH: {result.last_error_line()}")
+        if result.rc == 127 and "not found" in result.stderr.lower():
+            raise HelpersMissing(
+                f"{helper} is not installed on {self.host} (not found even with "
+                "$HOME/miniforge3/bin:$HOME/miniconda3/bin prepended to PATH): run "
+                "'pip install remote-http-launcher' there, into the system Python or the conda base env"
+            )
+
+    def status_file(self, key: str) -> str:
+        # The target's helpers map this default-layout path onto their own layout.
+        return f"~/.remote-http-launcher/server/{key}.json"

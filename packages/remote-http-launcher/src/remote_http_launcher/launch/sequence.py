@@ -1,0 +1,280 @@
+"""The launch sequence: reuse a connection file, or bring the service up and write one.
+
+1. *Local check*: a connection file that passes the liveness rule of :mod:`.client_check`
+   is returned as it is (``reused-local``); one marked ``stale`` or failing the check is
+   removed, with its tunnel.
+2. Under the client-side launch lock of the key (so N launchers on this machine end with one
+   tunnel and one answer), the *target* does the rest in one helper call:
+   ``rhl-launch-service --await`` reuses a running service, waits for a starting one or
+   launches a fresh one, and returns its state once it answers. Servers with only
+   remote-http-launcher 0.4.5's helpers get the same decisions step by step
+   (:mod:`.compat`).
+3. A tunnel if configured, then the client-side check, and only then the connection file is
+   written (atomically, mode 0600).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from typing import Any
+
+from .. import paths, state
+from . import client_check, compat, tunnel
+from .config import Configuration
+from .errors import LauncherError
+from .executors import Executor, HelperResult, LocalExecutor, SSHExecutor
+from .progress import Observer
+
+_WILDCARDS = ("0.0.0.0", "::", "", "*")
+CLIENT_CHECK_BUDGET = 10.0
+
+
+class LaunchFailed(LauncherError):
+    """The service did not come up; ``log_tail`` holds the end of its log."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(message)
+        self.log_tail = log_tail
+
+
+def client_directory(connection_dir: str | os.PathLike[str] | None) -> str:
+    if connection_dir is None:
+        return paths.client_dir()
+    return os.path.abspath(os.path.expanduser(os.fspath(connection_dir)))
+
+
+class client_launch_lock:
+    """Per-key lock on the client side, held while a launcher works on the key."""
+
+    def __init__(self, client_dir: str, key: str) -> None:
+        self.path = os.path.join(client_dir, ".locks", key + ".launch")
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        paths.ensure_private_dir(os.path.dirname(self.path))
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        os.close(self.fd)
+
+
+def local_check(client_file: str, config: Configuration, client_dir: str, observer: Observer) -> Any:
+    """The connection file's content if it can be reused, else None (after cleaning it up)."""
+    read = state.read_state(client_file)
+    if read.missing:
+        observer.phase("local_check", "missing")
+        return None
+    if read.corrupt or read.data is None:
+        observer.phase("local_check", "malformed")
+        observer.detail(f"malformed connection file {client_file}: {read.error}")
+        return None
+    payload = read.data
+    if payload.get("status") == "stale":
+        problem: str | None = "marked stale"
+    else:
+        problem = client_check.check(payload, config.handshake)
+    if problem is None and payload:
+        observer.phase("local_check", "reused")
+        return payload
+    observer.phase("local_check", "stale")
+    observer.detail(f"connection file not reusable: {problem}")
+    state.remove_file(client_file)
+    tunnel.stop(client_dir, config.key)
+    return None
+
+
+def make_executor(config: Configuration) -> Executor:
+    if config.is_remote:
+        assert config.ssh_target is not None
+        return SSHExecutor(config.ssh_target)
+    return LocalExecutor()
+
+
+#: Seconds without any sign of progress (state file and log unchanged) before a start fails.
+DEFAULT_IDLE_TIMEOUT = 60.0
+
+
+def await_arguments(
+    config: Configuration, executor: Executor, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+) -> list[str]:
+    args = ["--key", config.key, "--workdir", config.workdir, "--network-interface", config.network_interface]
+    if config.conda:
+        args += ["--conda-env", config.conda]
+    if config.file_parameters is not None:
+        args += ["--parameters", json.dumps(config.file_parameters)]
+    if config.meta is not None:
+        args += ["--meta", json.dumps(config.meta)]
+    args += ["--await", "--progress", "--idle-timeout", f"{idle_timeout:g}"]
+    if config.handshake is not None:
+        args += ["--handshake", client_check.target_of(config.handshake)]
+        if config.handshake.port_name:
+            args += ["--handshake-port-name", config.handshake.port_name]
+    return [*args, "--", *config.command_argv(executor.status_file(config.key))]
+
+
+def _json_line(result: HelperResult) -> dict[str, Any] | None:
+    for line in reversed(result.stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def remote_ensure(
+    executor: Executor, config: Configuration, observer: Observer, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+) -> tuple[dict[str, Any], str, bool]:
+    """The running service's server state, the outcome, and whether the target has our helpers."""
+    args = await_arguments(config, executor, idle_timeout)
+    observer.command(executor.name, ["rhl-launch-service", *args])
+    result = executor.call("rhl-launch-service", args, on_line=observer.remote_event)
+    if result.rc == 2 and "unrecognized arguments" in result.stderr:
+        observer.detail(f"{executor.name} has remote-http-launcher 0.4.5 helpers: step-by-step launch")
+        data, outcome = compat.ensure(executor, config, observer, idle_timeout)
+        return data, outcome, False
+    answer = _json_line(result)
+    if result.rc == 3 and answer is not None:
+        raise LaunchFailed(
+            f"service {config.key} did not become ready on {executor.name}: {answer.get('reason')}",
+            str(answer.get("log_tail") or ""),
+        )
+    if result.rc != 0 or answer is None or not isinstance(answer.get("state"), dict):
+        raise LauncherError(f"rhl-launch-service failed on {executor.name}: {result.last_error_line()}")
+    outcome = "launched" if answer.get("outcome") == "launched" else "reused-remote"
+    return answer["state"], outcome, True
+
+
+def _port(value: Any) -> int | None:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        return None
+    return port if not isinstance(value, bool) and 1 <= port <= 65535 else None
+
+
+def extra_ports(data: dict[str, Any]) -> dict[str, int]:
+    extras = {}
+    for name, value in data.items():
+        if name != "port" and (name.endswith("_port") or name.endswith("-port")):
+            port = _port(value)
+            if port is not None:
+                extras[name] = port
+    return extras
+
+
+def build_payload(
+    config: Configuration, data: dict[str, Any], local_ports: dict[str, int] | None
+) -> dict[str, Any]:
+    """The connection file content (field for field as remote-http-launcher 0.4.5 wrote it)."""
+    port = _port(data.get("port"))
+    if port is None:
+        raise LauncherError("the server state has no valid port")
+    interface = data.get("network_interface") if isinstance(data.get("network_interface"), str) else None
+    payload: dict[str, Any]
+    if local_ports is not None:
+        payload = {
+            "hostname": "localhost",
+            "port": local_ports["port"],
+            "tunneled-host": config.ssh_target,
+            "tunneled-port": port,
+            "tunneled-network-interface": interface or config.network_interface,
+        }
+        for name, remote in extra_ports(data).items():
+            payload[name] = local_ports[name]
+            payload[f"tunneled-{name}"] = remote
+    else:
+        payload = {"hostname": config.hostname or interface or config.network_interface, "port": port}
+        payload.update(extra_ports(data))
+        if config.hostname and config.ssh_hostname and config.ssh_hostname != config.hostname:
+            payload["ssh_hostname"] = config.ssh_hostname
+    if isinstance(data.get("parameters"), dict):
+        payload["parameters"] = data["parameters"]
+    if config.meta is not None:
+        payload["meta"] = config.meta
+    return payload
+
+
+def forward_host(data: dict[str, Any], config: Configuration) -> str:
+    """Where the tunnel's far end connects, as seen from the SSH host: the interface the
+    service bound (a wildcard bind is reached on loopback), not the client's hostname."""
+    interface = data.get("network_interface")
+    if not isinstance(interface, str) or not interface:
+        interface = config.network_interface
+    return "127.0.0.1" if interface in _WILDCARDS else interface
+
+
+def open_tunnel(
+    config: Configuration, data: dict[str, Any], client_dir: str, modern: bool, observer: Observer
+) -> dict[str, int]:
+    assert config.ssh_target is not None
+    host = forward_host(data, config)
+    forwards = [("port", host, int(data["port"]))]
+    forwards += [(name, host, port) for name, port in extra_ports(data).items()]
+    pid = int(data.get("pid") or 0)
+    tunnel.stop(client_dir, config.key)
+    ports = tunnel.start(
+        key=config.key,
+        client_dir=client_dir,
+        ssh_host=config.ssh_target,
+        forwards=forwards,
+        remote_pid=pid,
+        wait_helper=modern,
+    )
+    observer.phase("tunnel_setup", f"localhost:{ports['port']} -> {host}:{data['port']}")
+    return ports
+
+
+def execute(
+    config: Configuration,
+    *,
+    connection_dir: str | os.PathLike[str] | None = None,
+    observer: Observer,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+) -> dict[str, Any]:
+    client_dir = client_directory(connection_dir)
+    client_file = os.path.join(client_dir, config.key + ".json")
+    reused = local_check(client_file, config, client_dir, observer)
+    if reused is not None:
+        observer.finish("reused-local")
+        return dict(reused)
+    paths.ensure_private_dir(client_dir)
+    with client_launch_lock(client_dir, config.key):
+        # Another launcher of this key may have finished while we waited for the lock.
+        if os.path.exists(client_file):
+            reused = local_check(client_file, config, client_dir, observer)
+            if reused is not None:
+                observer.finish("reused-local")
+                return dict(reused)
+        executor = make_executor(config)
+        observer.phase("connect", executor.name)
+        try:
+            if isinstance(executor, SSHExecutor):
+                executor.connect()
+            data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
+        finally:
+            executor.close()
+        local_ports = open_tunnel(config, data, client_dir, modern, observer) if config.tunnel else None
+        payload = build_payload(config, data, local_ports)
+        problem = client_check.check_with_retries(payload, config.handshake, CLIENT_CHECK_BUDGET)
+        if problem is not None:
+            if local_ports is not None:
+                tunnel.stop(client_dir, config.key)
+            raise LauncherError(
+                f"service {config.key} runs on {executor.name} but does not answer from this machine: {problem}"
+            )
+        observer.phase("local_validate", "ok")
+        state.write_atomic(client_file, json.dumps(payload).encode(), 0o600)
+    observer.finish(outcome)
+    return payload
+
+
+def dry_run_command(config: Configuration) -> str:
+    """The evaluated command, as the target would run it; nothing is written anywhere."""
+    executor: Executor = SSHExecutor(config.ssh_target or "") if config.is_remote else LocalExecutor()
+    return config.command_string(executor.status_file(config.key))
