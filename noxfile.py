@@ -11,7 +11,9 @@ import nox
 ROOT = pathlib.Path(__file__).parent
 RHL = ROOT / "packages" / "remote-http-launcher"
 SCS = ROOT / "packages" / "seamless-config-services"
-TEST_DEPS = ["pytest>=8", "pytest-timeout", "hypothesis>=6"]
+TEST_DEPS = ["pytest>=8", "pytest-timeout", "hypothesis>=6", "jsonschema"]
+#: The real services the tests launch (hashserver imports aiofiles without declaring it).
+SERVICES = ["hashserver==1.1.0", "aiofiles", "seamless-database"]
 
 nox.options.sessions = ["lint", "types", "tests", "build", "docs"]
 nox.options.default_venv_backend = "venv"
@@ -21,7 +23,7 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """All tests against the installed (not editable) packages."""
-    session.install(str(RHL), str(SCS), *TEST_DEPS)
+    session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES)
     session.run("pytest", *(session.posargs or ["tests"]), env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 

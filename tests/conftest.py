@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from sshd_support import SSHD, start_sshd
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 REFERENCE_VERSION = "0.4.5"
 
@@ -229,3 +231,21 @@ def reference_bin(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
         )
         marker.write_text("ok\n")
     return venv / "bin"
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[SSHD]:
+    """A real OpenSSH sshd on 127.0.0.1 with root and svc accounts (see tests/sshd_support.py)."""
+    if os.getuid() != 0:
+        pytest.skip("the sshd fixture needs root (it starts sshd and uses the svc account)")
+    server = start_sshd()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def sshd_isolated(sshd: SSHD) -> Iterator[SSHD]:
+    """``sshd`` with fresh private remote homes for this test; services started under them
+    are stopped (rhl-stop) and the homes removed afterwards, key lines restored."""
+    with sshd.isolated() as server:
+        yield server

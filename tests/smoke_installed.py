@@ -23,6 +23,8 @@ SERVER_COMMANDS = [
     "rhl-verify-port",
     "rhl-handshake",
     "rhl-launch-service",
+    "rhl-cache-conda",
+    "rhl-conda-info",
 ]
 
 

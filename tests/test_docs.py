@@ -71,7 +71,7 @@ def relative_links(page: pathlib.Path) -> list[str]:
 
 
 def test_every_helper_is_in_command_modules() -> None:
-    assert len(HELPERS) == 11
+    assert len(HELPERS) == 13
 
 
 @pytest.mark.parametrize("name", HELPERS)
@@ -218,3 +218,16 @@ def same_page_anchors(page: pathlib.Path) -> list[str]:
 def test_link_checker_sees_links() -> None:
     """Guard against a regex that silently matches nothing."""
     assert "reference/rhl-ps.md" in relative_links(DOCS / "index.md")
+
+
+def test_launcher_reference_page_matches_help_and_script() -> None:
+    page = REFERENCE / "remote-http-launcher.md"
+    text = page.read_text(encoding="utf-8")
+    positions = [text.index(section) for section in REQUIRED_SECTIONS]
+    assert positions == sorted(positions)
+    assert help_block(page) == run_help("remote-http-launcher") == _genhelp.render_launcher()
+    script = ROOT / "packages" / "remote-http-launcher" / "scripts" / "remote-http-launcher"
+    if script.is_file():
+        assert script.read_text(encoding="utf-8") == _genhelp.launcher_script_text(), (
+            "scripts/remote-http-launcher is stale: run `python -m remote_http_launcher.cli._genhelp`"
+        )

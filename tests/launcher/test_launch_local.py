@@ -8,7 +8,6 @@ the real ``hashserver`` and ``seamless-database`` from PyPI.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import signal
 import stat
@@ -17,6 +16,7 @@ import time
 import urllib.request
 
 import pytest
+
 from conftest import RhlEnv, find_command, group_pids, pid_exists, wait_gone
 
 
@@ -92,6 +92,7 @@ def test_without_handshake_any_http_answer_counts(rhl: RhlEnv) -> None:
     config = write_config(rhl, "c", "svc4")
     rc, out, err = launcher(rhl, str(config), "--json")
     assert rc == 0, err
+    assert get(f"http://localhost:{json.loads(out)['port']}/") == 200
     rc, _out, err = launcher(rhl, str(config))
     assert rc == 0 and "reused-local" in err
 
@@ -152,7 +153,9 @@ def test_concurrent_launches_start_one_service(rhl: RhlEnv) -> None:
     assert len({a["port"] for a in answers}) == 1
     server = rhl.read_server("race")
     assert server["port"] == answers[0]["port"]
-    launched = [line for line in (rhl.server / "race.log").read_text().splitlines() if "starting (pid" in line]
+    launched = [
+        line for line in (rhl.server / "race.log").read_text().splitlines() if "starting (pid" in line
+    ]
     assert len(launched) == 1 and not (rhl.server / "race.log.1").exists()
 
 
@@ -172,7 +175,9 @@ def test_launcher_killed_mid_launch_then_relaunch_recovers(rhl: RhlEnv) -> None:
     assert rc == 0, err
     server = rhl.read_server("killed")
     assert server["status"] == "running" and json.loads(out)["port"] == server["port"]
-    starts = [line for line in (rhl.server / "killed.log").read_text().splitlines() if "starting (pid" in line]
+    starts = [
+        line for line in (rhl.server / "killed.log").read_text().splitlines() if "starting (pid" in line
+    ]
     assert len(starts) == 1  # the service started by the killed launcher was adopted, not duplicated
 
 
@@ -231,7 +236,9 @@ def test_real_hashserver_and_database(rhl: RhlEnv) -> None:
         rhl, "hs", "hashserver-local-rw-p", handshake="healthcheck", network_interface="127.0.0.1"
     )
     data = json.loads(hashserver.read_text())
-    data["command"] = "hashserver --status-file {status_file} --host 127.0.0.1 --timeout 600 {workdir} --writable"
+    data["command"] = (
+        "hashserver --status-file {status_file} --host 127.0.0.1 --timeout 600 {workdir} --writable"
+    )
     hashserver.write_text(json.dumps(data))
     database = rhl.tmp / "db.yaml"
     database.write_text(

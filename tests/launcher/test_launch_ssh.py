@@ -17,6 +17,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+
 from conftest import Result, find_command
 from sshd_support import SSHD
 
@@ -193,7 +194,9 @@ def test_concurrent_launches_over_ssh_start_one_service(sshd_isolated: SSHD, tmp
     procs = []
     for index in range(6):
         env = {**client.env, "REMOTE_HTTP_LAUNCHER_DIR": str(tmp_path / f"c{min(index, 4)}")}
-        procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        )
     ports = set()
     for proc in procs:
         out, err = proc.communicate(timeout=120)

@@ -59,6 +59,28 @@ def verify_port(host: str, port: int, *, attempts: int = 3, timeout: float = 2.0
     raise RhlError(f"could not connect to {host}:{port}: {last}")
 
 
+def http_status(host: str, port: int, target: str, timeout: float = 10.0) -> int:
+    """The status code of ``GET target`` on host:port; raises OSError on any failure."""
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: remote-http-launcher\r\n"
+        "Accept: */*\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1")
+    with socket.create_connection((host.strip("[]"), port), timeout=timeout) as sock:
+        sock.sendall(request)
+        head = b""
+        while b"\r\n" not in head and len(head) < 4096:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise OSError(f"not an HTTP response from {authority}: {line[:80]!r}")
+    return int(parts[1])
+
+
 #: rhl-handshake exit codes.
 HANDSHAKE_OK = 0
 HANDSHAKE_NETWORK_ERROR = 1

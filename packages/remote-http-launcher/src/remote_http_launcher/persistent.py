@@ -23,6 +23,7 @@ from .errors import RhlError
 
 TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -90,16 +91,25 @@ def directory_row(path: str, *, filename: str | None, marker: str | None, size: 
 
 
 def walk(
-    root: str, *, level: int, filename: str | None = None, marker: str | None = None, size: bool = False
+    root: str,
+    *,
+    level: int,
+    filename: str | None = None,
+    marker: str | None = None,
+    size: bool = False,
+    accept: Callable[[str, str], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for ``root`` and, ``level`` deep, its sub-directories (sorted, pre-order).
 
     With ``marker``, only directories holding the marker are reported (an absent root still
-    is), but every directory is still descended into.
+    is), but every directory is still descended into. ``accept(path, kind)`` (rhl-guard's
+    policy) can veto reporting a directory (kind ``report``) or descending into one (``walk``).
     """
     rows: list[dict[str, Any]] = []
     exists = os.path.exists(root)  # a dangling symlink is absent, as at level 0
-    if marker is None or not exists or os.path.exists(os.path.join(root, marker)):
+    if (marker is None or not exists or os.path.exists(os.path.join(root, marker))) and (
+        accept is None or accept(root, "report")
+    ):
         rows.append(directory_row(root, filename=filename, marker=marker, size=size))
     if level <= 0 or not exists:
         return rows
@@ -112,7 +122,10 @@ def walk(
     except OSError as exc:
         raise RhlError(f"could not read {root}: {exc.strerror}") from None
     for child in children:
-        rows.extend(walk(child, level=level - 1, filename=filename, marker=marker, size=size))
+        if accept is None or accept(child, "walk"):
+            rows.extend(
+                walk(child, level=level - 1, filename=filename, marker=marker, size=size, accept=accept)
+            )
     return rows
 
 
@@ -173,8 +186,14 @@ def services_using(path: str) -> list[tuple[str, int]]:
     return users
 
 
-def clear(raw_path: str, *, force: bool = False) -> ClearResult:
-    """Remove the direct children of a validated data directory (see the module docstring)."""
+def clear(
+    raw_path: str, *, force: bool = False, verify: Callable[[int, str], None] | None = None
+) -> ClearResult:
+    """Remove the direct children of a validated data directory (see the module docstring).
+
+    ``verify(fd, path)`` (rhl-guard's policy) is called on the opened directory before
+    anything is removed, and may raise to refuse it.
+    """
     path = paths.validate_data_dir(raw_path, destructive=True)
     if not force:
         users = services_using(path)
@@ -197,6 +216,8 @@ def clear(raw_path: str, *, force: bool = False) -> ClearResult:
         # The path was resolved before opening: make sure we opened what we validated.
         if os.path.realpath(path) != path:
             raise RhlError(f"path changed while being validated: {raw_path}")
+        if verify is not None:
+            verify(fd, path)
         with os.scandir(fd) as entries:
             children = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
         for name, is_dir in children:

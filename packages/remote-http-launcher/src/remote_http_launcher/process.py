@@ -304,3 +304,65 @@ def wait_gone(targets: list[Target], timeout: float) -> list[Target]:
         delay = min(delay * 2, 0.025)
         survivors = [t for t in survivors if t.alive()]
     return survivors
+
+
+# Outcomes of :func:`wait_exit`.
+EXITED = "exited"
+TIMED_OUT = "timed-out"
+HUNG_UP = "hung-up"  # the reader of ``watch_fd`` went away
+
+
+def wait_exit(pid: int, timeout: float | None = None, watch_fd: int | None = None) -> str:
+    """Block until ``pid`` has exited (a zombie has), ``timeout`` seconds pass, or the other
+    end of ``watch_fd`` is closed; return :data:`EXITED`, :data:`TIMED_OUT` or :data:`HUNG_UP`.
+
+    The process is pinned with a pidfd where the kernel offers one (Linux >= 5.3): the pidfd
+    becomes readable the moment the process exits, so there is no polling delay and no PID
+    reuse. Elsewhere we poll /proc with a short backoff and compare the start time. Watching
+    ``watch_fd`` (our stdout) lets a waiter started over SSH end with its connection instead
+    of outliving it.
+    """
+    import select
+
+    info = read_process(pid)
+    if info is None or info.zombie:
+        return EXITED
+    deadline = None if timeout is None or timeout == float("inf") else time.monotonic() + timeout
+    poller = select.poll()
+    if watch_fd is not None:
+        poller.register(watch_fd, 0)  # POLLHUP / POLLERR are always reported
+    pidfd: int | None = None
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        if pidfd is not None:
+            again = read_process(pid)
+            if again is None or again.zombie or again.start_ticks != info.start_ticks:
+                return EXITED
+            poller.register(pidfd, select.POLLIN)
+        delay = 0.001
+        while True:
+            if deadline is None:
+                wait_ms = -1 if pidfd is not None else int(delay * 1000) + 1
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return TIMED_OUT
+                wait_ms = int(remaining * 1000) + 1
+                if pidfd is None:
+                    wait_ms = min(wait_ms, int(delay * 1000) + 1)
+            for fd, events in poller.poll(wait_ms):
+                if fd == pidfd:
+                    return EXITED
+                if fd == watch_fd and events & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    return HUNG_UP
+            if pidfd is None:
+                now = read_process(pid)
+                if now is None or now.zombie or now.start_ticks != info.start_ticks:
+                    return EXITED
+                delay = min(delay * 2, 0.1)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)

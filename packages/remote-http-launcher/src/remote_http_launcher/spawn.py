@@ -20,11 +20,13 @@ import os
 import shlex
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from . import paths, process, state
 from .errors import RhlError
+
+TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Service binaries that may be launched, unless ``RHL_TOOLS_YAML`` names another list.
 DEFAULT_WHITELIST = ("hashserver", "seamless-database", "seamless-jobserver", "seamless-dask-wrapper")
@@ -109,20 +111,11 @@ def _expand_service_args(key: str, args: list[str]) -> list[str]:
 
 
 def _conda_argv(env_name: str, argv: list[str]) -> list[str]:
-    if not env_name.strip() or "\n" in env_name:
-        raise RhlError("conda environment name is invalid")
-    cache = state.read_state(paths.conda_cache_path())
-    if cache.missing:
-        raise RhlError(f"conda cache not found: {paths.conda_cache_path()} (run rhl-cache-conda)")
-    source = cache.require().get("conda_source")
-    if source is not None and not isinstance(source, str):
-        raise RhlError("conda_source in cache must be a string or null")
-    # No login shell when we know conda.sh: profile output must not land in the service log.
-    if source:
-        script = '. "$1" && conda activate "$2" && shift 2 && exec "$@"'
-        return ["bash", "--noprofile", "--norc", "-c", script, "rhl-conda", source, env_name, *argv]
-    script = 'conda activate "$1" && shift && exec "$@"'
-    return ["bash", "-lc", script, "rhl-conda", env_name, *argv]
+    """``argv`` inside conda environment ``env_name``; the cache is refreshed once if it does
+    not know the environment (see :mod:`.conda`). Checked before the log is touched."""
+    from . import conda
+
+    return conda.activation_argv(env_name, argv)
 
 
 def _rotate_log(log: str) -> None:
@@ -191,24 +184,37 @@ def _spawn(argv: list[str], workdir: str, log: str, on_forked: Any) -> int:
     return pid
 
 
-@dataclass
 class LaunchRequest:
-    key: str
-    workdir: str
-    argv: list[str]
-    conda_env: str | None = None
-    network_interface: str | None = None
-    parameters: dict[str, Any] | None = None
-    meta: dict[str, Any] | None = None
+    """What to launch (a plain class: ``dataclasses`` costs milliseconds on every SSH call)."""
+
+    def __init__(
+        self,
+        key: str,
+        workdir: str,
+        argv: list[str],
+        conda_env: str | None = None,
+        network_interface: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.key = key
+        self.workdir = workdir
+        self.argv = argv
+        self.conda_env = conda_env
+        self.network_interface = network_interface
+        self.parameters = parameters
+        self.meta = meta
 
 
-@dataclass
 class LaunchResult:
-    key: str
-    launched: bool
-    pid: int
-    status: str
-    state_file: str
+    """What :func:`launch` did."""
+
+    def __init__(self, key: str, launched: bool, pid: int, status: str, state_file: str) -> None:
+        self.key = key
+        self.launched = launched
+        self.pid = pid
+        self.status = status
+        self.state_file = state_file
 
     def as_json(self) -> str:
         return json.dumps(
@@ -229,6 +235,9 @@ def launch(request: LaunchRequest) -> LaunchResult:
     if not request.argv:
         raise RhlError("service binary is required after --")
     workdir = paths.validate_workdir(request.workdir)
+    from .policy.enforced import recheck_workdir  # rhl-guard's policy, re-checked at use time
+
+    workdir = recheck_workdir(workdir)  # unchanged unless run by rhl-guard
     binary = request.argv[0]
     if binary not in load_whitelist():
         raise RhlError(f"service binary is not whitelisted: {binary!r}")

@@ -24,6 +24,8 @@ COMMAND_MODULES = {
     "rhl-verify-port": "verify_port",
     "rhl-handshake": "handshake",
     "rhl-launch-service": "launch_service",
+    "rhl-cache-conda": "cache_conda",
+    "rhl-conda-info": "conda_info",
 }
 
 #: Helpers whose arguments after the first positional word belong to somebody else.

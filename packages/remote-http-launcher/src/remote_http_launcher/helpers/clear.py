@@ -8,10 +8,12 @@ import sys
 
 from .. import persistent
 from ..cli._out import out
+from ..policy import enforced
 
 
 def run(path: str, force: bool) -> int:
-    result = persistent.clear(path, force=force)
+    # Under rhl-guard, the opened directory is re-checked against the guard's path policy.
+    result = persistent.clear(path, force=force, verify=enforced.clear_verifier())
     for error in result.errors:
         sys.stderr.write(f"rhl-clear: {error}\n")
     out(f"removed {result.removed} item(s) from {result.path}\n")

@@ -8,6 +8,7 @@ import os
 
 from .. import paths, persistent
 from ..cli._out import format_table, ndjson, out
+from ..policy import enforced
 
 
 def run(
@@ -20,9 +21,16 @@ def run(
 ) -> int:
     for root in roots:
         paths.validate_data_dir(root, destructive=False)
+        enforced.require(root, "walk", "rhl-ps-persistent")  # no-op unless run by rhl-guard
+    # Under rhl-guard, only directories the guard's policy allows are reported or descended into.
+    accept = enforced.walk_filter()
     rows = []
     for root in (os.path.normpath(os.path.expanduser(r)) for r in roots):
-        rows.extend(persistent.walk(root, level=level, filename=filename, marker=marker, size=with_size))
+        rows.extend(
+            persistent.walk(
+                root, level=level, filename=filename, marker=marker, size=with_size, accept=accept
+            )
+        )
     if as_json:
         out(ndjson(rows))
     else:

@@ -29,7 +29,12 @@ def run(
     """Launch or reconnect the service that ``config`` describes; its connection payload."""
     from . import sequence
 
-    configuration = config if isinstance(config, Configuration) else Configuration.from_mapping(dict(config))
+    if isinstance(config, Configuration):
+        configuration = config
+    else:
+        configuration = Configuration.from_mapping(
+            config, log_level=log_level, log_file=log_file, debug_log_file=debug_log_file
+        )
     observer = Observer(
         configuration.key,
         level=log_level or configuration.log_level,

@@ -2,53 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from ..cli._base import CONTEXT_SETTINGS, HelperCommand
-from .errors import ConfigError, LauncherError
-
-#: Usage and configuration errors (the reference's argparse used 2 for usage errors).
-EXIT_USAGE = 2
-
-
-def launch(
-    config: str,
-    connection_dir: str | None,
-    dry_run: bool,
-    log_level: str | None,
-    log_file: str | None,
-    debug_log_file: str | None,
-    as_json: bool,
-    idle_timeout: float,
-) -> int:
-    from . import api, sequence
-    from .config import Configuration
-
-    try:
-        configuration = Configuration.from_yaml(config)
-    except ConfigError as exc:
-        raise LauncherError(f"invalid configuration {config}: {exc.message}", EXIT_USAGE) from None
-    if dry_run:
-        sys.stdout.write(sequence.dry_run_command(configuration) + "\n")
-        return 0
-    try:
-        payload = api.run(
-            configuration,
-            connection_dir=connection_dir,
-            log_level=log_level,
-            log_file=log_file,
-            debug_log_file=debug_log_file,
-            idle_timeout=idle_timeout,
-        )
-    except LauncherError as exc:
-        raise SystemExit(exc.exit_code) from None  # the observer has said it already
-    if as_json:
-        sys.stdout.write(json.dumps(payload, sort_keys=True) + "\n")
-    return 0
+from .command import EXIT_USAGE, launch
 
 
 @click.command(
@@ -67,7 +27,9 @@ def launch(
     "configuration errors.",
 )
 @click.argument("config", metavar="CONFIG")
-@click.option("--connection-dir", metavar="DIR", help="Where connection files live (default: the client dir).")
+@click.option(
+    "--connection-dir", metavar="DIR", help="Where connection files live (default: the client dir)."
+)
 @click.option("--dry-run", is_flag=True, help="Print the command the target would run; change nothing.")
 @click.option("--log-level", type=click.Choice(["minimal", "basic", "debug"]), help="Progress detail.")
 @click.option("--log-file", metavar="PATH", help="Also write basic progress lines here (minimal level).")
@@ -87,7 +49,8 @@ def command(**options: Any) -> int:
 
 
 def entry() -> None:
-    """Console entry point."""
+    """Console entry point (the generated script answers --help, --version and reusable
+    connection files before this; see :mod:`.fastpath`)."""
     command.main(args=sys.argv[1:], prog_name="remote-http-launcher")
 
 

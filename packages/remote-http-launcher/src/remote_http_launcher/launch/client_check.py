@@ -5,43 +5,22 @@ an HTTP request at all (any status line): remote-http-launcher 0.4.5 reused a cl
 without any check in that case but then demanded ``GET /`` → 2xx after a launch, so a
 service without a ``/`` route could neither be launched nor be told dead.
 
-The request is a minimal HTTP/1.1 GET over a socket: this check sits on the launcher's
-fastest path (a reused connection file), where importing ``http.client`` would cost more
-than the whole check.
+The request is :func:`..netcheck.http_status`, a minimal HTTP/1.1 GET over a socket: this
+check sits on the launcher's fastest path (a reused connection file), where importing
+``http.client`` would cost more than the whole check.
 """
 
 from __future__ import annotations
 
-import socket
 import time
+
+from ..netcheck import http_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from .config import Handshake
-
-
-def http_status(host: str, port: int, target: str, timeout: float = 10.0) -> int:
-    """The status code of ``GET target`` on host:port; raises OSError on any failure."""
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    request = (
-        f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: remote-http-launcher\r\n"
-        "Accept: */*\r\nConnection: close\r\n\r\n"
-    ).encode("latin-1")
-    with socket.create_connection((host.strip("[]"), port), timeout=timeout) as sock:
-        sock.sendall(request)
-        head = b""
-        while b"\r\n" not in head and len(head) < 4096:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            head += chunk
-    line = head.split(b"\r\n", 1)[0].decode("latin-1")
-    parts = line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise OSError(f"not an HTTP response from {authority}: {line[:80]!r}")
-    return int(parts[1])
 
 
 def target_of(handshake: Handshake | None) -> str:

@@ -13,7 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable
 
 from .. import paths
@@ -58,7 +58,12 @@ class Executor:
     remote = False
 
     def call(
-        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+        self,
+        helper: str,
+        args: list[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
         raise NotImplementedError
 
@@ -98,7 +103,12 @@ class LocalExecutor(Executor):
     name = "LocalExecutor"
 
     def call(
-        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+        self,
+        helper: str,
+        args: list[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
         argv = [sys.executable, "-m", "remote_http_launcher.cli", helper, *args]
         proc = subprocess.Popen(
@@ -159,76 +169,33 @@ class SSHExecutor(Executor):
         return self._control_path
 
     def mux_options(self) -> list[str]:
-        return ["-o", f"ControlPath={self.control_path()}", "-o", "ControlMaster=no"]
-
-    def connect(self) -> None:
-        """Make sure a master connection to the host is up; start one if needed."""
-        import fcntl
-
-        import sh
-
-        ssh = sh.Command("ssh")
-        check = ssh(
-            *self.mux_options(), "-O", "check", self.host, _ok_code=range(256), _return_cmd=True, _timeout=30
-        )
-        if check.exit_code == 0:
-            return
-        lock_path = os.path.join(os.path.dirname(self.control_path()), "connect.lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.lockf(fd, fcntl.LOCK_EX)
-            again = ssh(
-                *self.mux_options(), "-O", "check", self.host, _ok_code=range(256), _return_cmd=True, _timeout=30
-            )
-            if again.exit_code == 0:
-                return
-            import tempfile
-
-            # stderr to a file, not a pipe: the backgrounded master keeps it open for its life.
-            with tempfile.TemporaryFile() as errors:
-                started = subprocess.run(
-                    [
-                        "ssh",
-                        *self.base_options(),
-                        "-o",
-                        f"ControlPath={self.control_path()}",
-                        "-o",
-                        "ControlMaster=yes",
-                        "-o",
-                        f"ControlPersist={CONTROL_PERSIST}",
-                        "-n",
-                        "-N",
-                        "-f",
-                        self.host,
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=errors,
-                    timeout=CONNECT_TIMEOUT * 3,
-                    check=False,
-                )
-                errors.seek(0)
-                message = errors.read().decode(errors="replace").strip()
-            if started.returncode != 0:
-                detail = message.splitlines()[-1] if message else f"ssh exited with {started.returncode}"
-                raise HostUnreachable(
-                    f"cannot reach {self.host} over SSH: {detail} (check ssh_hostname in the configuration "
-                    f"and that 'ssh {self.host} true' works without a password)"
-                )
-        except subprocess.TimeoutExpired:
-            raise HostUnreachable(f"cannot reach {self.host} over SSH: connection timed out") from None
-        finally:
-            os.close(fd)
+        """Share one connection per host: the first call becomes the master (it stays up for
+        ControlPersist seconds after the last call), later calls ride it in milliseconds. If
+        two first calls race, the loser simply uses a connection of its own."""
+        return [
+            "-o",
+            f"ControlPath={self.control_path()}",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPersist={CONTROL_PERSIST}",
+        ]
 
     # -- helper calls ------------------------------------------------------------------------
     def remote_command(self, helper: str, args: list[str]) -> str:
         return " ".join([PATH_PREPEND, shlex.quote(helper), *(shlex.quote(a) for a in args)])
 
     def call(
-        self, helper: str, args: list[str], *, on_line: LineCallback | None = None, timeout: float = CALL_TIMEOUT
+        self,
+        helper: str,
+        args: list[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
         import sh
 
+        self._await_preconnect()
         err_lines: list[str] = []
 
         def stderr_line(line: str) -> None:
@@ -237,34 +204,65 @@ class SSHExecutor(Executor):
             else:
                 err_lines.append(line)
 
-        started = time.monotonic()
+        # Our own timer, not sh's _timeout: that one polls and adds ~0.1 s to every call.
+        running = sh.Command("ssh")(
+            *self.base_options(),
+            *self.mux_options(),
+            "-n",
+            self.host,
+            self.remote_command(helper, args),
+            _ok_code=list(range(256)),
+            _return_cmd=True,
+            _bg=True,
+            _bg_exc=False,
+            _err=stderr_line,
+            _tty_out=False,
+            _decode_errors="replace",
+        )
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            running.kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
         try:
-            done = sh.Command("ssh")(
-                *self.base_options(),
-                *self.mux_options(),
-                "-n",
-                self.host,
-                self.remote_command(helper, args),
-                _ok_code=range(256),
-                _return_cmd=True,
-                _err=stderr_line,
-                _tty_out=False,
-                _timeout=timeout,
-                _decode_errors="replace",
-            )
-        except sh.TimeoutException:
-            raise LauncherError(
-                f"{helper} on {self.host} did not answer within {time.monotonic() - started:.0f} s"
-            ) from None
+            done = running.wait()
+        except sh.SignalException:
+            if expired.is_set():
+                raise LauncherError(f"{helper} on {self.host} did not answer within {timeout:g} s") from None
+            raise LauncherError(f"ssh to {self.host} was killed while running {helper}") from None
+        finally:
+            timer.cancel()
         stdout = done.stdout
         text = stdout.decode(errors="replace") if isinstance(stdout, bytes) else str(stdout)
         result = HelperResult(int(done.exit_code), text, "".join(err_lines))
         self._diagnose(helper, result)
         return result
 
+    def _await_preconnect(self) -> None:
+        """Let a master connection started ahead of time (see :func:`.fastpath.preconnect`)
+        finish authenticating, so this call rides it instead of opening a second one."""
+        from . import fastpath
+
+        if fastpath.PRECONNECT is None or fastpath.PRECONNECT[0] != self.host:
+            return
+        proc = fastpath.PRECONNECT[1]
+        fastpath.PRECONNECT = None
+        try:
+            proc.wait(timeout=CONNECT_TIMEOUT * 3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
     def _diagnose(self, helper: str, result: HelperResult) -> None:
         if result.rc == 255:
-            raise HostUnreachable(f"cannot reach {self.host} over SSH: {result.last_error_line()}")
+            raise HostUnreachable(
+                f"cannot reach {self.host} over SSH: {result.last_error_line()} (check ssh_hostname in the "
+                f"configuration, and that 'ssh {self.host} true' works without a password)"
+            )
         if result.rc == 127 and "not found" in result.stderr.lower():
             raise HelpersMissing(
                 f"{helper} is not installed on {self.host} (not found even with "

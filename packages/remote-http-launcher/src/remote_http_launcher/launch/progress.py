@@ -54,7 +54,7 @@ def _open_log(path: str | None) -> IO[str] | None:
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    return open(path, "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - closed in close()
+    return open(path, "w", buffering=1, encoding="utf-8")
 
 
 class Observer:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
 from typing import Any
 
 from .. import paths, state
@@ -28,7 +27,7 @@ from .errors import LauncherError
 from .executors import Executor, HelperResult, LocalExecutor, SSHExecutor
 from .progress import Observer
 
-_WILDCARDS = ("0.0.0.0", "::", "", "*")
+_WILDCARDS = ("0.0.0.0", "::", "", "*")  # noqa: S104 - names of wildcard binds, not a bind
 CLIENT_CHECK_BUDGET = 10.0
 
 
@@ -254,8 +253,6 @@ def execute(
         executor = make_executor(config)
         observer.phase("connect", executor.name)
         try:
-            if isinstance(executor, SSHExecutor):
-                executor.connect()
             data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
         finally:
             executor.close()
@@ -266,7 +263,8 @@ def execute(
             if local_ports is not None:
                 tunnel.stop(client_dir, config.key)
             raise LauncherError(
-                f"service {config.key} runs on {executor.name} but does not answer from this machine: {problem}"
+                f"service {config.key} runs on {executor.name} "
+                f"but does not answer from this machine: {problem}"
             )
         observer.phase("local_validate", "ok")
         state.write_atomic(client_file, json.dumps(payload).encode(), 0o600)

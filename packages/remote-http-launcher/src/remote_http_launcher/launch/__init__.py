@@ -1,0 +1,1 @@
+"""The launcher (``remote-http-launcher CONFIG`` and ``run()``): configuration, launch, tunnels."""

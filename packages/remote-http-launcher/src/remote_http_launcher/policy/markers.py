@@ -1,0 +1,70 @@
+"""The marker policies (``seamless``, ``marker:NAME``) and the ``permissive`` policy.
+
+A marker policy allows clearing or reporting a directory only when the directory itself holds
+one of the marker files, as a regular file (a symbolic link named like a marker does not
+count, so a marker cannot be borrowed from elsewhere). Walking and workdirs get the always-on
+rules only: that is what lets ``rhl-ps-persistent --level 2 <bufferdir>`` walk a bufferdir
+root (which holds no marker) and report the marked project/stage directories below it, which
+0.4.5's guard refused.
+"""
+
+from __future__ import annotations
+
+from .base import PathPolicy, PathRequest, PolicyConfigError, PolicyViolation
+
+#: Files that identify a Seamless data directory: a database directory holds seamless.db,
+#: a hashserver buffer directory .HASHSERVER_PREFIX.
+SEAMLESS_MARKERS = ("seamless.db", ".HASHSERVER_PREFIX")
+_MARKED_KINDS = frozenset(["clear", "report"])
+
+
+def is_simple_filename(name: str) -> bool:
+    return bool(name) and "/" not in name and name not in (".", "..") and "\0" not in name
+
+
+class MarkerPolicy(PathPolicy):
+    """Clear or report a directory only if it directly holds one of ``markers`` (regular file)."""
+
+    name = "marker"
+
+    def __init__(self, markers: tuple[str, ...], spec: str) -> None:
+        self.markers = markers
+        self.spec = spec
+
+    def check(self, request: PathRequest) -> None:
+        if request.kind not in _MARKED_KINDS:
+            return
+        for marker in self.markers:
+            if request.has_regular_file(marker):
+                return
+        raise PolicyViolation(
+            f"path does not contain required marker file ({', '.join(self.markers)}): {request.raw}"
+        )
+
+
+class PermissivePolicy(PathPolicy):
+    """Nothing beyond the always-on rules (``--permissive-paths``)."""
+
+    name = "permissive"
+    spec = "permissive"
+
+    def check(self, request: PathRequest) -> None:
+        return None
+
+
+def seamless_factory(argument: str | None) -> MarkerPolicy:
+    if argument is not None:
+        raise PolicyConfigError("the seamless policy takes no argument")
+    return MarkerPolicy(SEAMLESS_MARKERS, "seamless")
+
+
+def marker_factory(argument: str | None) -> MarkerPolicy:
+    if argument is None or not is_simple_filename(argument):
+        raise PolicyConfigError("--clear-policy marker:NAME requires a simple marker filename")
+    return MarkerPolicy((argument,), f"marker:{argument}")
+
+
+def permissive_factory(argument: str | None) -> PermissivePolicy:
+    if argument is not None:
+        raise PolicyConfigError("the permissive policy takes no argument")
+    return PermissivePolicy()

@@ -1,0 +1,173 @@
+"""What the guard accepts, and exactly as what: the helper and the values its body receives."""
+
+from __future__ import annotations
+
+import pytest
+from guardkit import Tree, tree  # noqa: F401 - fixture
+
+from remote_http_launcher.cli._fastparse import parse
+from remote_http_launcher.cli._specs import SPECS
+from remote_http_launcher.guard._decide import PATH_HELPERS, TABLE, split
+
+PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
+
+
+def test_table_is_fixed_and_available() -> None:
+    assert TABLE == {
+        "rhl-ps",
+        "rhl-ps-persistent",
+        "rhl-logs",
+        "rhl-inspect",
+        "rhl-stop",
+        "rhl-rm",
+        "rhl-clear",
+        "rhl-pid-alive",
+        "rhl-verify-port",
+        "rhl-handshake",
+        "rhl-cache-conda",
+        "rhl-conda-info",
+        "rhl-launch-service",
+    }
+    assert "rhl-guard" not in TABLE
+    assert PATH_HELPERS <= TABLE
+    # Every helper of the table that this installation has can be parsed by the guard.
+    assert {name for name in TABLE if name in SPECS} >= TABLE - {"rhl-cache-conda", "rhl-conda-info"}
+
+
+@pytest.mark.parametrize(
+    ("command", "helper", "argv"),
+    [
+        ("rhl-ps", "rhl-ps", []),
+        ("rhl-ps --json", "rhl-ps", ["--json"]),
+        (f"{PREPEND} rhl-ps --json", "rhl-ps", ["--json"]),
+        (f"LANG=C {PREPEND} rhl-ps --key", "rhl-ps", ["--key"]),
+        ('PATH="$HOME/bin:$PATH" rhl-ps', "rhl-ps", []),
+        ("PATH=${HOME}/bin rhl-ps", "rhl-ps", []),
+        ("'rhl-ps' '--json'", "rhl-ps", ["--json"]),
+        ('"rhl-ps" "--client" --host "my host"', "rhl-ps", ["--client", "--host", "my host"]),
+        ("rhl-ps    --json   ", "rhl-ps", ["--json"]),
+        ("rhl-ps --status=running", "rhl-ps", ["--status=running"]),
+        ("rhl-logs k --tail 5", "rhl-logs", ["k", "--tail", "5"]),
+        ("rhl-logs --tail=5 k", "rhl-logs", ["--tail=5", "k"]),
+        ("rhl-inspect k --with-mtime", "rhl-inspect", ["k", "--with-mtime"]),
+        ("rhl-stop k1 k2 k3", "rhl-stop", ["k1", "k2", "k3"]),
+        ("rhl-rm k --server", "rhl-rm", ["k", "--server"]),
+        ("rhl-rm -- k", "rhl-rm", ["--", "k"]),
+        ("rhl-pid-alive 123", "rhl-pid-alive", ["123"]),
+        ("rhl-verify-port localhost 8080", "rhl-verify-port", ["localhost", "8080"]),
+        ("rhl-verify-port 127.0.0.1 8080", "rhl-verify-port", ["127.0.0.1", "8080"]),
+        ("rhl-verify-port 0.0.0.0 8080", "rhl-verify-port", ["0.0.0.0", "8080"]),
+        ("rhl-verify-port ::1 8080", "rhl-verify-port", ["::1", "8080"]),
+        (
+            "rhl-handshake 'http://localhost:8080/health?x=1'",
+            "rhl-handshake",
+            ["http://localhost:8080/health?x=1"],
+        ),
+        ("rhl-handshake 'http://[::1]:8080/'", "rhl-handshake", ["http://[::1]:8080/"]),
+        ("rhl-ps --help", "rhl-ps", ["--help"]),
+        ("rhl-stop -h", "rhl-stop", ["-h"]),
+        ("rhl-logs --version", "rhl-logs", ["--version"]),
+    ],
+)
+def test_accepted(tree: Tree, command: str, helper: str, argv: list[str]) -> None:  # noqa: F811
+    outcome = tree.decide(command)
+    assert outcome.accepted, outcome.reason
+    assert outcome.helper == helper
+    assert outcome.argv == argv
+    if argv not in (["--help"], ["-h"], ["--version"]):
+        assert outcome.values == parse(SPECS[helper], argv)
+    else:
+        assert outcome.info
+
+
+def test_quoted_shell_characters_are_plain_data(tree: Tree) -> None:  # noqa: F811
+    """Quoted, they mean nothing to a shell either: JSON and odd names pass as literal words."""
+    command = (
+        f"rhl-launch-service --key k --workdir {tree.work}/w "
+        """--meta '{"project": "a;b|c&&$(d)`e`"}' --parameters "{\\"x\\": 1}" -- hashserver '*' '$HOME'"""
+    )
+    outcome = tree.decide(command)
+    assert outcome.accepted, outcome.reason
+    assert outcome.values is not None
+    assert outcome.values["meta"] == '{"project": "a;b|c&&$(d)`e`"}'
+    assert outcome.values["parameters"] == '{"x": 1}'
+    assert outcome.values["service_argv"] == ("hashserver", "*", "$HOME")
+    assert outcome.paths == [(f"{tree.work}/w", "workdir", f"{tree.work}/w")]
+
+
+def test_service_argv_after_double_dash_is_not_parsed_as_options(tree: Tree) -> None:  # noqa: F811
+    outcome = tree.decide(f"rhl-launch-service --key k --workdir {tree.work} -- hashserver --workdir /etc")
+    assert outcome.accepted
+    assert outcome.values is not None
+    assert outcome.values["workdir"] == str(tree.work)
+    assert outcome.values["service_argv"] == ("hashserver", "--workdir", "/etc")
+
+
+@pytest.mark.parametrize(
+    ("policy", "command", "kind", "target"),
+    [
+        ("data-roots", "rhl-clear {data}/proj/STAGE-a", "clear", "{data}/proj/STAGE-a"),
+        ("data-roots", "rhl-clear {data}", "clear", "{data}"),
+        ("data-roots", "rhl-clear {data}/proj/plain", "clear", "{data}/proj/plain"),
+        ("data-roots", "rhl-clear {data}//proj/STAGE-b/", "clear", "{data}/proj/STAGE-b"),
+        ("data-roots", "rhl-ps-persistent --json --level 2 {data}", "walk", "{data}"),
+        ("data-roots", "rhl-ps-persistent {shared}", "walk", "{shared}"),
+        (
+            "data-roots",
+            "rhl-launch-service --key k --workdir {work}/new/dir -- hashserver",
+            "workdir",
+            "{work}/new/dir",
+        ),
+        (
+            "data-roots",
+            "rhl-launch-service --key k --workdir {data}/proj/svc -- hashserver",
+            "workdir",
+            "{data}/proj/svc",
+        ),
+        ("seamless", "rhl-clear {data}/proj/STAGE-a", "clear", "{data}/proj/STAGE-a"),
+        ("seamless", "rhl-clear {data}/proj/STAGE-b", "clear", "{data}/proj/STAGE-b"),
+        ("seamless", "rhl-clear {data}/proj/escape-marked", "clear", "{marked}"),
+        # the 0.4.5 weak point: a bufferdir root holds no marker, but may be walked
+        ("seamless", "rhl-ps-persistent --json --level 2 {data}", "walk", "{data}"),
+        ("seamless", "rhl-launch-service --key k --workdir /tmp/jobs -- x", "workdir", "/tmp/jobs"),
+        ("marker:seamless.db", "rhl-clear {data}/proj/STAGE-b", "clear", "{data}/proj/STAGE-b"),
+        ("permissive", "rhl-clear {outside}", "clear", "{outside}"),
+    ],
+)
+def test_paths_allowed_by_policy(
+    tree: Tree,  # noqa: F811
+    policy: str,
+    command: str,
+    kind: str,
+    target: str,
+) -> None:
+    fill = {"data": tree.data, "work": tree.work, "shared": tree.shared, "outside": tree.outside}
+    fill["marked"] = tree.outside_marked
+    outcome = tree.decide(command.format(**fill), policy=policy)
+    assert outcome.accepted, outcome.reason
+    assert [(k, r) for _raw, k, r in outcome.paths] == [(kind, target.format(**fill))]
+
+
+def test_marker_policy_refuses_where_seamless_accepts(tree: Tree) -> None:  # noqa: F811
+    outcome = tree.decide(f"rhl-clear {tree.data}/proj/STAGE-a", policy="marker:seamless.db")
+    assert outcome.reason is not None and "(seamless.db)" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("a b", [("a", ""), ("b", "")]),
+        ("'a b' c", [("a b", ""), ("c", "")]),
+        ('"a \\"b\\" \\\\ \\$ \\`" c', [('a "b" \\ $ `', ""), ("c", "")]),
+        ('"a\\nb"', [("a\\nb", "")]),
+        ("a\\ b\\;c", [("a b;c", "")]),
+        ("x'y'\"z\"", [("xyz", "")]),
+        ("''", [("", "")]),
+        ("a;b", [("a;b", ";")]),
+        ('"$x"', [("$x", "$")]),
+        ("'$x'", [("$x", "")]),
+        ("#x y#", [("#x", "#"), ("y#", "")]),
+    ],
+)
+def test_split_like_a_posix_shell(command: str, words: list[tuple[str, str]]) -> None:
+    assert split(command) == words
