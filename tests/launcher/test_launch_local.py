@@ -8,6 +8,7 @@ the real ``hashserver`` and ``seamless-database`` from PyPI.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import signal
 import stat
@@ -265,3 +266,34 @@ def test_real_hashserver_and_database(rhl: RhlEnv) -> None:
         assert payload["hostname"] == "127.0.0.1"
         assert get(f"http://127.0.0.1:{payload['port']}/healthcheck") == 200
     assert (rhl.tmp / "db" / "seamless.db").exists()
+
+
+def test_terminal_shows_a_live_progress_line(rhl: RhlEnv) -> None:
+    """On a terminal: one line rewritten in place, naming the phase and the time waited."""
+    import pty
+
+    config = write_config(rhl, "c", "tty", "--ready-delay", "1.0", handshake="/")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [find_command("remote-http-launcher"), str(config)],
+        env=rhl.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the launcher closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(60) == 0
+    screen = b"".join(chunks).decode()
+    assert "\r\x1b[K  tty: wait (" in screen  # the live line, redrawn in place
+    assert screen.rstrip().endswith(")") and "  tty: launched (" in screen
+    assert "wait_for_start" not in screen  # no log lines on a terminal at the basic level

@@ -114,17 +114,18 @@ def test_launch_reuse_and_reconnect_over_ssh(sshd_isolated: SSHD, tmp_path: path
     assert json.loads(again.stdout)["port"] == payload["port"]
 
 
-def test_tunnel_follows_the_remote_service(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+@pytest.mark.parametrize("user", ["svc", "root"])
+def test_tunnel_follows_the_remote_service(sshd_isolated: SSHD, tmp_path: pathlib.Path, user: str) -> None:
     client = Client(sshd_isolated, tmp_path)
-    config = client.config("hashserver-tunnel", "svc", tunnel=True)
+    config = client.config("hashserver-tunnel", user, tunnel=True)
     result = client.launch(config)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    server = remote_state(sshd_isolated, "svc", "hashserver-tunnel")
+    server = remote_state(sshd_isolated, user, "hashserver-tunnel")
     assert payload == {
         "hostname": "localhost",
         "port": payload["port"],
-        "tunneled-host": "rhltest-svc",
+        "tunneled-host": f"rhltest-{user}",
         "tunneled-port": server["port"],
         "tunneled-network-interface": "127.0.0.1",
     }
@@ -134,7 +135,7 @@ def test_tunnel_follows_the_remote_service(sshd_isolated: SSHD, tmp_path: pathli
     assert json.loads(record.read_text())["local_ports"] == {"port": payload["port"]}
     # Reuse keeps the tunnel; stopping the remote service ends it at once (no 20 s poll).
     assert "reused-local" in client.launch(config).stderr
-    assert sshd_isolated.run("rhltest-svc", "rhl-stop", "hashserver-tunnel").returncode == 0
+    assert sshd_isolated.run(f"rhltest-{user}", "rhl-stop", "hashserver-tunnel").returncode == 0
     assert port_closed(payload["port"], timeout=10)
     deadline = time.monotonic() + 10
     while record.exists() and time.monotonic() < deadline:
@@ -145,7 +146,7 @@ def test_tunnel_follows_the_remote_service(sshd_isolated: SSHD, tmp_path: pathli
     assert again.returncode == 0, again.stderr
     assert "local_check: stale" in again.stderr and "done: launched" in again.stderr
     assert healthcheck("localhost", json.loads(again.stdout)["port"]) == 200
-    assert sshd_isolated.run("rhltest-svc", "rhl-stop", "hashserver-tunnel").returncode == 0
+    assert sshd_isolated.run(f"rhltest-{user}", "rhl-stop", "hashserver-tunnel").returncode == 0
 
 
 def test_one_master_connection_per_host(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
@@ -237,3 +238,28 @@ def test_0_4_5_launcher_drives_a_server_with_our_helpers(
     assert healthcheck("127.0.0.1", payload["port"]) == 200
     server = remote_state(sshd_isolated, "svc", "hashserver-ref")
     assert server["status"] == "running" and "pid_start_time" in server  # launched by our helper
+
+
+def test_tunnel_reconnects_when_its_connection_drops(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    client = Client(sshd_isolated, tmp_path)
+    config = client.config("hashserver-redial", "svc", tunnel=True)
+    result = client.launch(config)
+    assert result.returncode == 0, result.stderr
+    port = json.loads(result.stdout)["port"]
+    record = client.base / "client" / ".tunnels" / "hashserver-redial.json"
+    first = json.loads(record.read_text())
+    os.kill(first["ssh_pid"], 9)  # the connection drops; the service lives on
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        current = json.loads(record.read_text()) if record.exists() else first
+        if current["ssh_pid"] != first["ssh_pid"]:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the tunnel monitor did not reconnect")
+    assert current["local_ports"] == {"port": port}  # same local port: the connection file stays valid
+    assert healthcheck("localhost", port) == 200
+    again = client.launch(config)
+    assert again.returncode == 0 and "reused-local" in again.stderr
+    assert sshd_isolated.run("rhltest-svc", "rhl-stop", "hashserver-redial").returncode == 0
+    assert port_closed(port, timeout=10)
