@@ -86,6 +86,6 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """The main job: a real service lifecycle on an embedded default."""
-    session.install(str(RHL), str(SCS))
+    session.install(str(RHL), str(SCS), *SERVICES)
     env = {"PATH": f"{session.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     session.run("bash", str(ROOT / "scripts" / "demo.sh"), env=env, external=True)

@@ -1,36 +1,42 @@
 #!/usr/bin/env bash
-# The main job: a real service lifecycle with the rhl-* helpers, on an embedded default.
-# Launches rhl-example-service (a small HTTP service speaking the status-file protocol) under a
-# throw-away REMOTE_HTTP_LAUNCHER_DIR, shows it with rhl-ps / rhl-inspect / rhl-logs, checks its
-# healthcheck over real HTTP, stops it (with its worker processes), and removes its state.
+# The main job: a real Seamless service lifecycle on an embedded default configuration.
+# Launches the real hashserver (Seamless' buffer server, from PyPI) through remote-http-launcher
+# under a throw-away REMOTE_HTTP_LAUNCHER_DIR, reuses it, shows it with rhl-ps / rhl-inspect /
+# rhl-logs, checks its healthcheck over real HTTP, stops it, and removes its state.
 set -euo pipefail
 work=$(mktemp -d "${TMPDIR:-/tmp}/rhl-demo.XXXXXX")
 export REMOTE_HTTP_LAUNCHER_DIR="$work/state"
-# Whitelist the example service for rhl-launch-service (production whitelists Seamless binaries).
-printf 'example:\n  command_template: "rhl-example-service --status-file {status_file}"\n' > "$work/tools.yaml"
-export RHL_TOOLS_YAML="$work/tools.yaml"
-key=demo-service
+key=hashserver-local-rw-demo
 cleanup() { rhl-stop "$key" --sigint-grace 1 --sigterm-grace 1 >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# The embedded default: what seamless-config generates for a hashserver on the local cluster.
+cat > "$work/hashserver.yaml" <<YAML
+workdir: $work/buffers/demo
+key: $key
+network_interface: 127.0.0.1
+port_start: 5100
+port_end: 5199
+timeout: 600
+command: "hashserver --port-range {port_start} {port_end} --status-file {status_file} --host {network_interface} --timeout {timeout} {workdir} --writable"
+handshake: healthcheck
+meta: {service: hashserver, cluster: local, mode: rw, project: demo}
+YAML
+
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
-step rhl-launch-service --key "$key" --workdir "$work/data" -- \
-  rhl-example-service --status-file "$REMOTE_HTTP_LAUNCHER_DIR/server/$key.json" --children 2
-for _ in $(seq 200); do
-  [ "$(rhl-ps --status running --key)" = "$key" ] && break
-  sleep 0.05
-done
+step remote-http-launcher "$work/hashserver.yaml" --json
+step remote-http-launcher "$work/hashserver.yaml"
 step rhl-ps
+step rhl-ps --client
 step rhl-inspect "$key"
-port=$(rhl-ps --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["port"])')
+port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$REMOTE_HTTP_LAUNCHER_DIR/client/$key.json")
 step rhl-handshake "http://127.0.0.1:$port/healthcheck"
 echo "healthcheck: HTTP 200"
 step rhl-logs "$key" --tail 3
 step rhl-stop "$key"
 step rhl-ps
-step rhl-logs "$key" --tail 1
 step rhl-rm "$key"
 step rhl-ps
 echo
-echo "demo: the service ran, answered its healthcheck, stopped with its workers, and its state is gone."
+echo "demo: hashserver was launched once, reused, answered its healthcheck, stopped, and its state is gone."

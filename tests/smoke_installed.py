@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 SERVER_COMMANDS = [
+    "remote-http-launcher",
     "rhl-ps",
     "rhl-ps-persistent",
     "rhl-logs",
@@ -32,6 +33,27 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
 
 
+def launch_example(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Path) -> list[str]:
+    """The installed launcher brings up rhl-example-service, reuses it, and rhl-stop stops it."""
+    tools = tmp / "tools.yaml"
+    tools.write_text('example:\n  command_template: "rhl-example-service {x}"\n')
+    config = tmp / "example.yaml"
+    config.write_text(
+        f"workdir: {tmp / 'work'}\nkey: smoke\nhandshake: /\n"
+        "command: rhl-example-service --status-file {status_file}\n"
+    )
+    env = {**env, "RHL_TOOLS_YAML": str(tools)}
+    failures = []
+    for expected in ("done: launched", "done: reused-local"):
+        proc = run([str(bin_dir / "remote-http-launcher"), str(config)], env)
+        if proc.returncode != 0 or expected not in proc.stderr:
+            failures.append(f"remote-http-launcher ({expected}): exit {proc.returncode}: {proc.stderr.strip()}")
+    proc = run([str(bin_dir / "rhl-stop"), "smoke"], env)
+    if proc.stdout.strip() != "smoke: stopped":
+        failures.append(f"rhl-stop smoke: {proc.stdout.strip()} {proc.stderr.strip()}")
+    return failures
+
+
 def main() -> int:
     bin_dir = pathlib.Path(sys.argv[1])
     role = sys.argv[2]
@@ -50,13 +72,15 @@ def main() -> int:
         proc = run([str(bin_dir / "rhl-ps"), "--json"], env)
         if proc.returncode != 0:
             failures.append(f"rhl-ps --json: exit {proc.returncode}: {proc.stderr.strip()}")
+        failures += launch_example(bin_dir, env, pathlib.Path(tmp))
         if role == "client":
             proc = run([str(bin_dir / "python"), "-c", "import seamless_config_services"], env)
             if proc.returncode != 0:
                 failures.append(f"import seamless_config_services: {proc.stderr.strip()}")
     for failure in failures:
         print(f"FAIL {failure}")
-    print(f"smoke ({role}): {len(SERVER_COMMANDS) * 2 + 1 - len(failures)} checks ok, {len(failures)} failed")
+    checks = len(SERVER_COMMANDS) * 2 + 4
+    print(f"smoke ({role}): {checks - len(failures)} checks ok, {len(failures)} failed")
     return 1 if failures else 0
 
 
