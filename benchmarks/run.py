@@ -362,11 +362,12 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
 
 
 def all_scenarios() -> dict[str, Callable[[Context], Result]]:
-    """The helper scenarios above plus the launcher's (benchmarks/launcher.py)."""
+    """The helper scenarios above plus the launcher's and the guard's (launcher.py, guard.py)."""
     sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from guard import SCENARIOS as GUARD_SCENARIOS
     from launcher import SCENARIOS as LAUNCHER_SCENARIOS
 
-    return {**SCENARIOS, **LAUNCHER_SCENARIOS}
+    return {**SCENARIOS, **LAUNCHER_SCENARIOS, **GUARD_SCENARIOS}
 
 
 # --------------------------------------------------------------------------- report

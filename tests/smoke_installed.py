@@ -26,6 +26,7 @@ SERVER_COMMANDS = [
     "rhl-launch-service",
     "rhl-cache-conda",
     "rhl-conda-info",
+    "rhl-guard",
 ]
 
 
@@ -47,7 +48,7 @@ def launch_example(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Path
     for expected in ("done: launched", "done: reused-local"):
         proc = run([str(bin_dir / "remote-http-launcher"), str(config)], env)
         if proc.returncode != 0 or expected not in proc.stderr:
-            failures.append(f"remote-http-launcher ({expected}): exit {proc.returncode}: {proc.stderr.strip()}")
+            failures.append(f"remote-http-launcher ({expected}): {proc.returncode}: {proc.stderr.strip()}")
     proc = run([str(bin_dir / "rhl-stop"), "smoke"], env)
     if proc.stdout.strip() != "smoke: stopped":
         failures.append(f"rhl-stop smoke: {proc.stdout.strip()} {proc.stderr.strip()}")

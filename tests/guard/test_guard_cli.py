@@ -298,3 +298,27 @@ def test_own_bin_directory_is_on_path_for_services(tree: Tree) -> None:  # noqa:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["launched"] is True
     assert (tree.work / "ex").is_dir()
+
+
+def test_isolated_form(tree: Tree) -> None:  # noqa: F811
+    """`python3 -I -S rhl-guard` (the admin guide's isolated form) decides and runs the same,
+    finding its package without the site machinery."""
+    guard = find_command("rhl-guard")
+    python = str(pathlib.Path(guard).parent / "python3")
+    state = tree.home / ".remote-http-launcher" / "server"
+    state.mkdir(parents=True)
+    (state / "k1.json").write_text(json.dumps({"status": "failed"}))
+    for command, code, out in [(f"{PREPEND} rhl-ps --key", 0, "k1\n"), ("id", EXIT_REJECTED, "")]:
+        env = guard_env(tree, command, {"PYTHONPATH": "/nonexistent", "RHL_DEBUG": "1"})
+        proc = subprocess.run(
+            [python, "-X", "importtime", "-I", "-S", guard, "--clear-policy", "seamless"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert (proc.returncode, proc.stdout) == (code, out), proc.stderr
+        imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+        assert "remote_http_launcher.guard" in imported
+        assert not imported & {"site", "sitecustomize", "_distutils_hack"}, "fell back to the site machinery"

@@ -227,7 +227,7 @@ def test_rhl_ps_path_never_imports_pluggy(tree: Tree) -> None:  # noqa: F811
         "import os, sys\n"
         "sys.argv = ['rhl-guard', '--clear-policy', 'seamless']\n"
         "from remote_http_launcher.guard import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    main(fast_exit=False)\nexcept SystemExit:\n    pass\n"
         "mods = sorted(m for m in ('pluggy', 'click', 'typing', 'json', 're') if m in sys.modules)\n"
         "sys.stderr.write('\\nLOADED:' + ' '.join(mods) + '\\n')\n"
     )

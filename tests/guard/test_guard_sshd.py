@@ -27,9 +27,10 @@ def _as_svc(path: pathlib.Path) -> None:
         os.lchown(item, entry.pw_uid, entry.pw_gid)
 
 
-def _force_guard(sshd: SSHD, *options: str) -> None:
+def _force_guard(sshd: SSHD, *options: str, isolated: bool = False) -> None:
     guard = sshd.svc_venv / "rhl-guard"
-    command = shlex.join([str(guard), *options]).replace('"', '\\"')
+    python = [str(sshd.svc_venv / "python3"), "-I", "-S"] if isolated else []
+    command = shlex.join([*python, str(guard), *options]).replace('"', '\\"')
     sshd.set_key_options("svc", f'command="{command}",restrict,port-forwarding,permitopen="127.0.0.1:*"')
 
 
@@ -160,3 +161,25 @@ def test_audit_log_belongs_to_svc(guarded: SSHD) -> None:
     log = guarded.home("svc") / ".remote-http-launcher" / "guard" / "rejected.jsonl"
     assert log.stat().st_uid == pwd.getpwnam("svc").pw_uid
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_isolated_form_through_sshd(guarded: SSHD) -> None:
+    """The admin guide's `python3 -I -S rhl-guard` line: same decisions, same helpers."""
+    home = guarded.home("svc")
+    tools = home / "tools.yaml"
+    tools.write_text('example:\n  command_template: "rhl-example-service --status-file {status_file}"\n')
+    _as_svc(tools)
+    _force_guard(guarded, "--data-roots", str(home / "roots"), "--tools-yaml", str(tools), isolated=True)
+    assert "-I -S" in guarded.key_line("svc")
+    listed = guarded.run("rhltest-svc", PREPEND, "rhl-ps", "--json")
+    assert (listed.returncode, listed.stdout, listed.stderr) == (0, "", "")
+    refused = guarded.run("rhltest-svc", "id")
+    assert refused.returncode == REJECTED
+    status = home / ".remote-http-launcher" / "server" / "iso.json"
+    service = ["rhl-example-service", "--status-file", str(status), "--exit-before-ready"]
+    launch = shlex.join(
+        ["rhl-launch-service", "--key", "iso", "--workdir", str(home / "work" / "iso"), "--", *service]
+    )
+    launched = guarded.run("rhltest-svc", PREPEND, launch)  # reads tools.yaml: PyYAML via the venv's .pth
+    assert launched.returncode == 0, launched.stderr
+    assert json.loads(launched.stdout)["launched"] is True

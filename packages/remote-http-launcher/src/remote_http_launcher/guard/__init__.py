@@ -74,7 +74,8 @@ Other options:
   --tools-yaml FILE        RHL_TOOLS_YAML for rhl-launch-service (default: the built-in whitelist).
   --label TEXT             Name of this key in the audit log.
   --audit-log FILE         Rejections log (default <state dir>/guard/rejected.jsonl).
-  --dry-run                Print the decision instead of running the helper.
+  --dry-run                Print the decision instead of running the helper; with no
+                           SSH_ORIGINAL_COMMAND, check the configuration (policy included).
   --list-policies          List the available path policies and exit.
   --version                Show the version and exit.
   -h, --help               Show this message and exit.
@@ -306,6 +307,13 @@ def _list_policies() -> int:
     return 0
 
 
+class _State:
+    helper_started = False
+
+
+_state = _State()
+
+
 def _run_helper(outcome: Outcome, policy: _Policy) -> int:
     """Run the accepted helper in this process; return its exit code."""
     import importlib
@@ -329,6 +337,7 @@ def _run_helper(outcome: Outcome, policy: _Policy) -> int:
             sys.stdout.write(HELPER_HELP[helper])
         return finish(0)
     enforced.install(policy.spec, policy.built)
+    _state.helper_started = True
     body = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.helpers.{COMMAND_MODULES[helper]}").run
     values = outcome.values or {}
     return run_reporting(helper, SPECS[helper]["usage_exit_code"], lambda: body(**values))
@@ -377,8 +386,14 @@ def _guard(config: GuardConfig) -> int:
     return _run_helper(outcome, policy)
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    """The ``rhl-guard`` command."""
+def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
+    """The ``rhl-guard`` command.
+
+    When no helper ran (a rejection, ``--dry-run``, ``--help``, a helper's static ``--help``),
+    the process ends with ``os._exit`` after flushing: tearing down the interpreter would
+    cost about a millisecond on every refused call, and the guard holds nothing that needs
+    it. After a helper ran, Python exits normally (the helper's threads, files, atexit).
+    """
     args = sys.argv[1:] if argv is None else argv
     try:
         config = parse_options(args)
@@ -407,8 +422,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
             raise  # local debugging only: a remote client never gets a traceback
         _say(f"internal error: {type(exc).__name__}: {exc}")
         code = EXIT_INTERNAL
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    if fast_exit and not _state.helper_started:
+        os._exit(code)
     raise SystemExit(code)

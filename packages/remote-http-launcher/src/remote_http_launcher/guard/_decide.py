@@ -47,10 +47,6 @@ INFO_ARGV = (("--help",), ("-h",), ("--version",))
 MAX_COMMAND = 65536
 #: Allowed unquoted in the discarded ``NAME=value`` prefixes: ``PATH=$HOME/bin:$PATH``.
 _ASSIGNMENT_SPECIALS = frozenset("${}")
-NO_POLICY_REASON = (
-    "configure rhl-guard with one path-policy flag: --data-roots FILE, --clear-policy seamless, "
-    "--clear-policy marker:NAME, --permissive-paths or --policy NAME (see docs/guard/admin-guide.md)"
-)
 
 
 # ------------------------------------------------------------------------ splitting words
@@ -188,43 +184,6 @@ def _first_control(command: str) -> tuple[int, str]:
     return -1, ""  # pragma: no cover - only called when there is one
 
 
-def explain(name: str, spec: dict[str, Any], argv: list[str]) -> str:
-    """Why the helper's parser refused ``argv``, as precisely as cheaply possible."""
-    options: dict[str, Any] = spec["options"]
-    seen: set[str] = set()
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        index += 1
-        if token == "--":
-            break
-        if not token.startswith("-") or token == "-":
-            if not spec["interspersed"]:
-                break
-            continue
-        option, has_value, _ = token.partition("=") if token.startswith("--") else (token, "", "")
-        entry = options.get(option)
-        if entry is None:
-            spelled = sorted(o for o in options if o.startswith(option) and o != option)
-            if spelled and option.startswith("--"):
-                return f"{name}: abbreviated option {option!r}: write it in full ({', '.join(spelled)})"
-            return f"{name}: unknown option {option!r}"
-        if entry[0] in seen:
-            return f"{name}: option {option!r} given more than once"
-        seen.add(entry[0])
-        if entry[1] == "flag":
-            if has_value:
-                return f"{name}: option {option!r} takes no value"
-        elif not has_value:
-            if index >= len(argv) or (argv[index].startswith("-") and argv[index] != "-"):
-                return f"{name}: option {option!r} requires a value"
-            index += 1
-    return (
-        f"{name}: arguments not accepted (wrong number of arguments, or an invalid key or value); "
-        f"see '{name} --help'"
-    )
-
-
 def _split(command: str) -> list[str]:
     if len(command) > MAX_COMMAND:
         raise _Rejected(f"command too long ({len(command)} characters; the limit is {MAX_COMMAND})")
@@ -255,54 +214,6 @@ def _split(command: str) -> list[str]:
     return [word for word, _ in words[start:]]
 
 
-def _check_paths(
-    helper: str, values: dict[str, Any], policy: Callable[[], PathPolicy | None]
-) -> list[tuple[str, str, str]]:
-    if helper == "rhl-clear":
-        wanted = [(values["path"], "clear")]
-    elif helper == "rhl-ps-persistent":
-        wanted = [(root, "walk") for root in values["roots"]]
-    else:
-        wanted = [(values["workdir"], "workdir")]
-    active = policy()
-    if active is None:
-        raise _Rejected(NO_POLICY_REASON)
-    from ..policy.base import PolicyViolation, evaluate
-
-    checked = []
-    for raw, kind in wanted:
-        try:
-            checked.append((raw, kind, evaluate(active, raw, kind, helper)))
-        except PolicyViolation as exc:
-            raise _Rejected(f"{helper}: {exc.reason}") from None
-    return checked
-
-
-_URL_HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]")
-
-
-def _check_network(helper: str, values: dict[str, Any]) -> None:
-    from ._netlocal import check_local_host
-
-    if helper == "rhl-verify-port":
-        host = values["host"]
-    else:
-        import urllib.parse  # the helper parses the URL with it too (same process: no extra cost)
-
-        url = values["url"]
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise _Rejected(f"{helper}: URL must use http or https and include a host")
-        # Only plain host[:port]: no user info, no %-escapes, so that every URL parser agrees
-        # on the host (urllib.request unquotes, urlsplit does not).
-        if not _URL_HOST_CHARS.issuperset(parsed.netloc):
-            raise _Rejected(f"{helper}: URL host part must be a plain host[:port]: {parsed.netloc!r}")
-        host = parsed.hostname
-    reason = check_local_host(host)
-    if reason is not None:
-        raise _Rejected(f"{helper}: {reason}")
-
-
 def decide(command: str, policy: Callable[[], PathPolicy | None]) -> Outcome:
     """Decide about one ``SSH_ORIGINAL_COMMAND``; ``policy()`` gives the path policy (or None).
 
@@ -328,12 +239,21 @@ def decide(command: str, policy: Callable[[], PathPolicy | None]) -> Outcome:
         try:
             values = parse(spec, argv)
         except NotFast:
+            from ._checks import explain
+
             raise _Rejected(explain(helper, spec, argv)) from None
         paths: list[tuple[str, str, str]] = []
+        reason = None
         if helper in PATH_HELPERS:
-            paths = _check_paths(helper, values, policy)
+            from ._checks import check_paths
+
+            reason, paths = check_paths(helper, values, policy)
         elif helper in ("rhl-verify-port", "rhl-handshake"):
-            _check_network(helper, values)
+            from ._checks import check_network
+
+            reason = check_network(helper, values)
+        if reason is not None:
+            raise _Rejected(reason)
         return Outcome(None, helper, argv, values, paths)
     except _Rejected as exc:
         return Outcome(exc.reason)

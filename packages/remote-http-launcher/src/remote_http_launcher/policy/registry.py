@@ -12,6 +12,7 @@ a whole guarded ``rhl-ps`` call.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pluggy
 
@@ -53,20 +54,20 @@ class Registry:
         return registration.factory
 
     def collect(self) -> None:
-        # One call per plugin (not one hook call for all) to know who registered what.
-        for plugin in self.manager.get_plugins():
-            plugin_name = self.manager.get_name(plugin) or repr(plugin)
+        # One call per plugin, in registration order (built-in first), to know who registered what.
+        plugins = self.manager.list_name_plugin()
+        for plugin_name, plugin in plugins:
             hook = self.manager.subset_hook_caller(
-                "register_path_policies",
-                remove_plugins=[p for p in self.manager.get_plugins() if p is not plugin],
+                "register_path_policies", remove_plugins=[p for _n, p in plugins if p is not plugin]
             )
 
-            def register(
-                name: str, factory: PolicyFactory, *, summary: str = "", _by: str = plugin_name
-            ) -> None:
-                self._add(name, factory, summary, _by)
+            hook(register=self._register_for(plugin_name))
 
-            hook(register=register)
+    def _register_for(self, plugin_name: str) -> Callable[..., None]:
+        def register(name: str, factory: PolicyFactory, *, summary: str = "") -> None:
+            self._add(name, factory, summary, plugin_name)
+
+        return register
 
     def _add(self, name: str, factory: PolicyFactory, summary: str, plugin: str) -> None:
         if not isinstance(name, str) or not valid_name(name):

@@ -1,0 +1,101 @@
+"""The guard's checks beyond the table and the parser, loaded only when a command needs them:
+paths against the policy (path helpers), hosts against this machine (network helpers), and
+the wording of a parser refusal (rejections). Each returns a reason, or None when fine.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..policy.base import PathPolicy
+
+NO_POLICY_REASON = (
+    "configure rhl-guard with one path-policy flag: --data-roots FILE, --clear-policy seamless, "
+    "--clear-policy marker:NAME, --permissive-paths or --policy NAME (see docs/guard/admin-guide.md)"
+)
+_URL_HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]")
+
+
+def check_paths(
+    helper: str, values: dict[str, Any], policy: Callable[[], PathPolicy | None]
+) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """(reason, [(raw, kind, resolved)]) for the paths a path helper will use."""
+    if helper == "rhl-clear":
+        wanted = [(values["path"], "clear")]
+    elif helper == "rhl-ps-persistent":
+        wanted = [(root, "walk") for root in values["roots"]]
+    else:
+        wanted = [(values["workdir"], "workdir")]
+    active = policy()
+    if active is None:
+        return NO_POLICY_REASON, []
+    from ..policy.base import PolicyViolation, evaluate
+
+    checked = []
+    for raw, kind in wanted:
+        try:
+            checked.append((raw, kind, evaluate(active, raw, kind, helper)))
+        except PolicyViolation as exc:
+            return f"{helper}: {exc.reason}", []
+    return None, checked
+
+
+def check_network(helper: str, values: dict[str, Any]) -> str | None:
+    """rhl-verify-port and rhl-handshake may only reach this machine (see _netlocal)."""
+    from ._netlocal import check_local_host
+
+    if helper == "rhl-verify-port":
+        host = values["host"]
+    else:
+        import urllib.parse  # the helper parses the URL with it too (same process: no extra cost)
+
+        parsed = urllib.parse.urlsplit(values["url"])
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            return f"{helper}: URL must use http or https and include a host"
+        # Only plain host[:port]: no user info, no %-escapes, so that every URL parser agrees
+        # on the host (urllib.request unquotes, urlsplit does not).
+        if not _URL_HOST_CHARS.issuperset(parsed.netloc):
+            return f"{helper}: URL host part must be a plain host[:port]: {parsed.netloc!r}"
+        host = parsed.hostname
+    reason = check_local_host(host)
+    return None if reason is None else f"{helper}: {reason}"
+
+
+def explain(name: str, spec: dict[str, Any], argv: list[str]) -> str:
+    """Why the helper's parser refused ``argv``, as precisely as cheaply possible."""
+    options: dict[str, Any] = spec["options"]
+    seen: set[str] = set()
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        if token == "--":
+            break
+        if not token.startswith("-") or token == "-":
+            if not spec["interspersed"]:
+                break
+            continue
+        option, has_value, _ = token.partition("=") if token.startswith("--") else (token, "", "")
+        entry = options.get(option)
+        if entry is None:
+            spelled = sorted(o for o in options if o.startswith(option) and o != option)
+            if spelled and option.startswith("--"):
+                return f"{name}: abbreviated option {option!r}: write it in full ({', '.join(spelled)})"
+            return f"{name}: unknown option {option!r}"
+        if entry[0] in seen:
+            return f"{name}: option {option!r} given more than once"
+        seen.add(entry[0])
+        if entry[1] == "flag":
+            if has_value:
+                return f"{name}: option {option!r} takes no value"
+        elif not has_value:
+            if index >= len(argv) or (argv[index].startswith("-") and argv[index] != "-"):
+                return f"{name}: option {option!r} requires a value"
+            index += 1
+    return (
+        f"{name}: arguments not accepted (wrong number of arguments, or an invalid key or value); "
+        f"see '{name} --help'"
+    )
