@@ -11,8 +11,9 @@ import json
 import pathlib
 
 import pytest
-from sshd_support import SSHD
 from test_launch_ssh import Client, healthcheck, port_closed, remote_state
+
+from sshd_support import SSHD
 
 KEY_OPTIONS = 'command="{guard} --clear-policy seamless",restrict,port-forwarding,permitopen="127.0.0.1:*"'
 
