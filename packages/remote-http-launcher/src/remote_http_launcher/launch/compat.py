@@ -136,7 +136,7 @@ def ensure(
     executor: Executor, config: Configuration, observer: Observer, idle_timeout: float
 ) -> tuple[dict[str, Any], str]:
     """Reuse, wait for, or launch the service on a 0.4.5 server; (state, outcome)."""
-    from .sequence import LaunchFailed  # circular at import time only
+    from .sequence import LaunchFailed, launch_arguments  # circular at import time only
 
     key = config.key
     _mtime, data = _inspect(executor, key)
@@ -163,14 +163,7 @@ def ensure(
         observer.phase("stale_cleanup", "remove")
         _remove(executor, key)
     _ensure_conda(executor, config, observer)
-    args = ["--key", key, "--workdir", config.workdir, "--network-interface", config.network_interface]
-    if config.conda:
-        args += ["--conda-env", config.conda]
-    if config.file_parameters is not None:
-        args += ["--parameters", json.dumps(config.file_parameters)]
-    if config.meta is not None:
-        args += ["--meta", json.dumps(config.meta)]
-    args += ["--", *config.command_argv(executor.status_file(key))]
+    args = [*launch_arguments(config), "--", *config.command_argv(executor.status_file(key))]
     observer.phase("launch", "started")
     result = executor.call("rhl-launch-service", args, timeout=120)
     if result.rc != 0:

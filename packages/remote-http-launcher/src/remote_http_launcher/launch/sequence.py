@@ -97,9 +97,8 @@ def make_executor(config: Configuration) -> Executor:
 DEFAULT_IDLE_TIMEOUT = 60.0
 
 
-def await_arguments(
-    config: Configuration, executor: Executor, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
-) -> list[str]:
+def launch_arguments(config: Configuration) -> list[str]:
+    """The ``rhl-launch-service`` options every launch sends (0.4.5's helper knows them all)."""
     args = ["--key", config.key, "--workdir", config.workdir, "--network-interface", config.network_interface]
     if config.conda:
         args += ["--conda-env", config.conda]
@@ -107,7 +106,13 @@ def await_arguments(
         args += ["--parameters", json.dumps(config.file_parameters)]
     if config.meta is not None:
         args += ["--meta", json.dumps(config.meta)]
-    args += ["--await", "--progress", "--idle-timeout", f"{idle_timeout:g}"]
+    return args
+
+
+def await_arguments(
+    config: Configuration, executor: Executor, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+) -> list[str]:
+    args = [*launch_arguments(config), "--await", "--progress", "--idle-timeout", f"{idle_timeout:g}"]
     if config.handshake is not None:
         args += ["--handshake", client_check.target_of(config.handshake)]
         if config.handshake.port_name:
