@@ -112,13 +112,18 @@ def specs_text() -> str:
     )
 
 
+def version_line(name: str) -> str:
+    from .._version import __version__
+
+    return f"{name}, version {__version__}\n"
+
+
 SCRIPTS_DIR = pathlib.Path(__file__).resolve().parents[3] / "scripts"
 
 
 def script_text(name: str) -> str:
     """The installed script of helper ``name``: it answers --help/--version before importing
     anything (the answer is a constant), and otherwise hands over to :func:`entry`."""
-    from .._version import __version__
 
     lines = [
         "#!python",
@@ -131,10 +136,10 @@ def script_text(name: str) -> str:
             "_argv = sys.argv[1:]",
             '_head = _argv[: _argv.index("--")] if "--" in _argv else _argv',
             'if "--help" in _head or "-h" in _head:',
-            f"    sys.stdout.write({render(name)!r})",
+            f"    sys.stdout.write({render(name)!r}) if sys.stdout else sys.exit(141)",
             "    sys.exit(0)",
             'if "--version" in _head:',
-            f"    sys.stdout.write({f'{name}, version {__version__}' + chr(10)!r})",
+            f"    sys.stdout.write({version_line(name)!r}) if sys.stdout else sys.exit(141)",
             "    sys.exit(0)",
         ]
     lines += ["from remote_http_launcher.cli import entry", "", f"entry({name!r})"]
@@ -153,7 +158,6 @@ def render_launcher() -> str:
 
 def launcher_script_text() -> str:
     """The launcher's script: static --help/--version, then the reuse fast path, then click."""
-    from .._version import __version__
 
     lines = [
         "#!python",
@@ -161,10 +165,10 @@ def launcher_script_text() -> str:
         "import sys",
         "_argv = sys.argv[1:]",
         'if "--help" in _argv or "-h" in _argv:',
-        f"    sys.stdout.write({render_launcher()!r})",
+        f"    sys.stdout.write({render_launcher()!r}) if sys.stdout else sys.exit(141)",
         "    sys.exit(0)",
         'if "--version" in _argv:',
-        f"    sys.stdout.write({f'{LAUNCHER}, version {__version__}' + chr(10)!r})",
+        f"    sys.stdout.write({version_line(LAUNCHER)!r}) if sys.stdout else sys.exit(141)",
         "    sys.exit(0)",
         "from remote_http_launcher.launch.fastpath import try_reuse",
         "",

@@ -35,6 +35,8 @@ def ndjson(rows: Iterable[dict[str, Any]]) -> str:
 
 
 def out(text: str) -> None:
+    if sys.stdout is None:  # started with stdout closed (`rhl-ps >&-`): nobody can read us
+        raise BrokenPipeError("stdout is closed")
     sys.stdout.write(text)
 
 
@@ -62,6 +64,8 @@ def run_reporting(prog: str, usage_exit_code: int, action: Callable[[], int | No
 
 def finish(code: int) -> int:
     """Flush stdout; a reader that went away (``| head``) is not an error worth a traceback."""
+    if sys.stdout is None:
+        return code
     try:
         sys.stdout.flush()
     except BrokenPipeError:
