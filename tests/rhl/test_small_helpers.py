@@ -52,10 +52,11 @@ def test_pid_alive_missing_argument(rhl: RhlEnv) -> None:
 def http_server() -> Iterator[int]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            code = 200 if self.path == "/ok" else (302 if self.path == "/redirect" else 404)
+            redirects = {"/redirect": "/ok", "/away": "http://192.0.2.1:9/ok"}
+            code = 200 if self.path == "/ok" else (302 if self.path in redirects else 404)
             self.send_response(code)
             if code == 302:
-                self.send_header("Location", "/ok")
+                self.send_header("Location", redirects[self.path])
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -97,6 +98,11 @@ def test_handshake(rhl: RhlEnv, http_server: int) -> None:
     base = f"http://127.0.0.1:{http_server}"
     assert rhl.run("rhl-handshake", f"{base}/ok").returncode == 0
     assert rhl.run("rhl-handshake", f"{base}/redirect").returncode == 0
+    away = rhl.run("rhl-handshake", f"{base}/away")  # never becomes a probe of another machine
+    assert (away.returncode, away.stderr) == (
+        2,
+        "rhl-handshake: HTTP Error 302: redirect to another host refused: http://192.0.2.1:9/ok\n",
+    )
     missing = rhl.run("rhl-handshake", f"{base}/missing")
     assert (missing.returncode, missing.stderr) == (2, "rhl-handshake: HTTP Error 404: Not Found\n")
     refused = rhl.run("rhl-handshake", f"http://127.0.0.1:{_closed_port()}/")

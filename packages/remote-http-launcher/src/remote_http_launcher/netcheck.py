@@ -98,7 +98,21 @@ def handshake(url: str, *, timeout: float = 10.0) -> tuple[int, str]:
         raise RhlError("URL must use http or https and include a host")
     try:
         # No proxies: the URL names a service on (or next to) this host, never the internet.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # Redirects are followed only on the same host: a redirect must not turn a health
+        # check into a probe of some other machine (the guard lets rhl-handshake reach only
+        # this machine, and checks only the URL it was given).
+        host = parsed.hostname
+
+        class SameHostRedirects(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+                target = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+                if target.hostname != host:
+                    raise urllib.error.HTTPError(
+                        req.full_url, code, f"redirect to another host refused: {newurl}", headers, fp
+                    )
+                return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), SameHostRedirects())
         with opener.open(url, timeout=timeout) as response:
             response.read(1 << 16)
             if not 200 <= response.status < 300:
