@@ -16,7 +16,6 @@ import json
 import os
 import pathlib
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,6 @@ sys.modules.setdefault("run", sys.modules[__name__])
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 REFERENCE_VERSION = "0.4.5"
-REFERENCE_VENV = REPO / ".cache" / f"reference-rhl-{REFERENCE_VERSION}"
 WARMUP = 2
 N_STATE_FILES = 10_000
 N_LIVE_ROWS = 10  # state rows pointing at a real, live process
@@ -117,30 +115,17 @@ def timed(argv: list[str], env: dict[str, str], *, capture: bool = False) -> tup
 
 
 def ensure_reference() -> pathlib.Path:
-    """bin/ of <repo>/.cache/reference-rhl-0.4.5 (shared with the test suite; marker installed.ok)."""
-    marker = REFERENCE_VENV / "installed.ok"
-    if not marker.exists():
-        print(
-            f"installing remote-http-launcher=={REFERENCE_VERSION} into {REFERENCE_VENV} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        shutil.rmtree(REFERENCE_VENV, ignore_errors=True)
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-        subprocess.run([python, "-m", "venv", str(REFERENCE_VENV)], check=True, timeout=120)
-        subprocess.run(
-            [
-                str(REFERENCE_VENV / "bin" / "pip"),
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                f"remote-http-launcher=={REFERENCE_VERSION}",
-            ],
-            check=True,
-            timeout=300,
-        )
-        marker.write_text("ok\n")
-    return REFERENCE_VENV / "bin"
+    """bin/ of the remote-http-launcher 0.4.5 venv the test suite uses too (tests/sshd_support.py:
+    built once from the system Python under /var/tmp/rhltest, so the svc account can run it)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from sshd_support import ensure_reference_venv
+
+    print(
+        f"using remote-http-launcher=={REFERENCE_VERSION} (built once if missing)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return ensure_reference_venv()
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -402,7 +387,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=pathlib.Path,
         default=None,
         help=f"bin directory with the reference helpers (default: a cached venv "
-        f"with remote-http-launcher=={REFERENCE_VERSION} in .cache/)",
+        f"with remote-http-launcher=={REFERENCE_VERSION} under /var/tmp/rhltest, shared with the tests)",
     )
     parser.add_argument(
         "--only",

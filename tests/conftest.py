@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
-from sshd_support import SSHD, start_sshd
+from sshd_support import SSHD, ensure_reference_venv, start_sshd
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-REFERENCE_VERSION = "0.4.5"
 
 
 def find_command(name: str) -> str:
@@ -207,30 +206,13 @@ def rhl(tmp_path: pathlib.Path) -> Iterator[RhlEnv]:
 
 
 @pytest.fixture(scope="session")
-def reference_bin(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    """bin/ of a side venv with remote-http-launcher 0.4.5 from PyPI (created once, cached)."""
+def reference_bin() -> pathlib.Path:
+    """bin/ of a side venv with remote-http-launcher 0.4.5 from PyPI (built once, shared with
+    the benchmarks; readable by the svc account for the SSH interop tests)."""
     configured = os.environ.get("RHL_REFERENCE_BIN")
     if configured:
         return pathlib.Path(configured)
-    venv = ROOT / ".cache" / f"reference-rhl-{REFERENCE_VERSION}"
-    marker = venv / "installed.ok"
-    if not marker.exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-        subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=120)
-        subprocess.run(
-            [
-                str(venv / "bin" / "pip"),
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                f"remote-http-launcher=={REFERENCE_VERSION}",
-            ],
-            check=True,
-            timeout=300,
-        )
-        marker.write_text("ok\n")
-    return venv / "bin"
+    return ensure_reference_venv()
 
 
 @pytest.fixture(scope="session")

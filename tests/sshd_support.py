@@ -218,6 +218,35 @@ def ensure_deps_venv(root: pathlib.Path) -> pathlib.Path:
     return venv
 
 
+REFERENCE_VERSION = "0.4.5"
+
+
+def ensure_reference_venv() -> pathlib.Path:
+    """bin/ of a venv with remote-http-launcher 0.4.5 from PyPI, built once from the system
+    Python under the shared cache, where the non-root svc account can run it too (a venv under
+    a 0700 checkout or temp dir would not do for the SSH interop tests)."""
+    root = _mkdir(cache_root(), 0o755)
+    _mkdir(root / "venvs", 0o755)
+    venv = root / "venvs" / f"reference-rhl-{REFERENCE_VERSION}"
+    if not (venv / MARKER).exists():
+        with _Lock(root / ".venvs.lock"):
+            if not (venv / MARKER).exists():
+                shutil.rmtree(venv, ignore_errors=True)
+                _run([SYSTEM_PYTHON, "-m", "venv", str(venv)], timeout=120)
+                _run(
+                    [
+                        str(venv / "bin" / "pip"),
+                        "install",
+                        "-q",
+                        "--disable-pip-version-check",
+                        f"remote-http-launcher=={REFERENCE_VERSION}",
+                    ],
+                    timeout=300,
+                )
+                (venv / MARKER).write_text("ok\n")
+    return venv / "bin"
+
+
 def _site_packages(venv: pathlib.Path) -> pathlib.Path:
     found = sorted((venv / "lib").glob("python3*/site-packages"))
     if not found:
