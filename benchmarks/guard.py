@@ -22,7 +22,6 @@ Run alone (``python benchmarks/guard.py [--runs N] [--check]``) or from run.py.
 
 from __future__ import annotations
 
-import os
 import pathlib
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from run import WARMUP, BenchError, Context, Result, Side, base_env, print_report
+from run import WARMUP, BenchError, Context, Result, Side, base_env
 
 PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
 GUARD_OPTIONS = ["--clear-policy", "seamless"]
@@ -172,40 +171,11 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import tempfile
+    """``python benchmarks/guard.py [run.py options]``: run.py with only the guard scenarios."""
+    import run
 
-    from run import REFERENCE_VERSION, ensure_reference
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=15, help="measured pairs per scenario (default 15)")
-    parser.add_argument("--ours-bin", type=pathlib.Path, default=pathlib.Path(sys.executable).parent)
-    parser.add_argument(
-        "--reference-bin",
-        type=pathlib.Path,
-        default=None,
-        help=f"bin of remote-http-launcher=={REFERENCE_VERSION}",
-    )
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
-    args = parser.parse_args(argv)
-    try:
-        ours = Side("ours", args.ours_bin)
-        reference = Side("reference", args.reference_bin or ensure_reference())
-        results = []
-        with tempfile.TemporaryDirectory(prefix="rhl-bench-guard-") as tmp:
-            ctx = Context(ours, reference, pathlib.Path(tmp), args.runs)
-            for scenario in SCENARIOS.values():
-                results.append(scenario(ctx))
-    except (BenchError, subprocess.SubprocessError, OSError) as exc:
-        print(f"benchmark error: {exc}", file=sys.stderr)
-        return 2
-    print(f"rhl-guard: {args.runs} interleaved runs after {WARMUP} warm-up, {os.cpu_count()} CPUs\n")
-    print_report(results)
-    missed = [r.name for r in results if not r.passed]
-    if args.check and missed:
-        print(f"\nmissed targets: {', '.join(missed)}", file=sys.stderr)
-        return 1
-    return 0
+    only = [word for name in SCENARIOS for word in ("--only", name)]
+    return run.main([*(sys.argv[1:] if argv is None else argv), *only])
 
 
 if __name__ == "__main__":

@@ -366,7 +366,7 @@ def print_report(results: list[Result]) -> None:
         print(
             f"{r.name:<15} {statistics.median(r.ours) * 1000:9.1f} "
             f"{statistics.median(r.reference) * 1000:9.1f} {r.ratio:7.3f} {'<=' + format(r.target, 'g'):>7}"
-            f"  {'PASS' if r.passed else 'MISS' if r.target != float('inf') else '-'}"
+            f"  {'-' if r.target == float('inf') else 'PASS' if r.passed else 'MISS'}"
         )
     print()
     for r in results:

@@ -20,7 +20,6 @@ read-modify-writes, so ``rhl-stop`` and ``rhl-rm`` never wait behind a slow star
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -41,7 +40,6 @@ DEFAULT_LOCK_TIMEOUT = 600.0
 #: How long a service that says ``running`` gets to accept connections and answer its handshake.
 VERIFY_BUDGET = 15.0
 LOG_TAIL_LINES = 20
-_WILDCARDS = ("0.0.0.0", "::", "", "*")  # noqa: S104 - names of wildcard binds, not a bind
 
 
 class NotReady(RhlError):
@@ -68,34 +66,13 @@ class Progress:
             sys.stderr.flush()
 
 
-class launch_lock:
+def launch_lock(key: str, timeout: float) -> state.file_lock:
     """Exclusive per-key lock held for a whole check-launch-wait sequence (bounded wait)."""
-
-    def __init__(self, key: str, timeout: float) -> None:
-        self.path = os.path.join(paths.server_dir(), ".locks", key + ".launch")
-        self.timeout = timeout
-        self.fd = -1
-
-    def __enter__(self) -> None:
-        paths.ensure_private_dir(os.path.dirname(self.path))
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        deadline = time.monotonic() + self.timeout
-        delay = 0.002
-        while True:
-            try:
-                fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except OSError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    raise RhlError(
-                        f"another launch of this key is still running after {self.timeout:g} s"
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 1.5, 0.05)
-
-    def __exit__(self, *_exc: object) -> None:
-        os.close(self.fd)
+    return state.file_lock(
+        state.lock_path(paths.server_dir(), key, ".launch"),
+        timeout,
+        f"another launch of this key is still running after {timeout:g} s",
+    )
 
 
 class AwaitOptions:
@@ -114,13 +91,6 @@ class AwaitOptions:
         self.timeout = timeout
         self.lock_timeout = lock_timeout
         self.progress = Progress(progress)
-
-
-def _probe_host(data: dict[str, Any]) -> str:
-    host = data.get("network_interface")
-    if not isinstance(host, str) or host in _WILDCARDS:
-        return "127.0.0.1" if host in _WILDCARDS else "localhost"
-    return host
 
 
 def _port_of(data: dict[str, Any], name: str) -> int | None:
@@ -146,7 +116,7 @@ def verify(data: dict[str, Any], options: AwaitOptions, budget: float = VERIFY_B
     port = _port_of(data, "port")
     if port is None:
         return "the state file has no valid port"
-    host = _probe_host(data)
+    host = netcheck.reachable_host(data.get("network_interface"))
     deadline = time.monotonic() + budget
     delay = 0.005
     last = ""

@@ -7,6 +7,17 @@ import time
 
 from .errors import RhlError
 
+#: Bind addresses meaning "every interface"; a client reaches such a service on loopback.
+WILDCARD_BINDS = frozenset(["0.0.0.0", "::", "", "*"])  # noqa: S104 - names, not a bind
+
+
+def reachable_host(interface: str | None, default: str = "localhost") -> str:
+    """Where to reach, on its own host, a service bound to ``interface``."""
+    if not isinstance(interface, str):
+        return default
+    return "127.0.0.1" if interface in WILDCARD_BINDS else interface
+
+
 _HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 
 

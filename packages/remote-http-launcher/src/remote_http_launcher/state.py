@@ -18,7 +18,7 @@ import json
 import os
 
 from . import paths
-from .errors import CorruptState
+from .errors import CorruptState, RhlError
 
 TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
 if TYPE_CHECKING:
@@ -166,24 +166,57 @@ def write_state(path: str, data: dict[str, Any]) -> None:
     write_atomic(path, dump_state(data))
 
 
-class key_lock:
-    """Hold the exclusive per-key lock of one side (server or client) for a read-modify-write."""
+class file_lock:
+    """An exclusive POSIX lock on ``path`` (created 0600 in a private directory), released when
+    the block ends or the process dies. With ``timeout`` the wait is bounded (short backoff)
+    and ends in :class:`RhlError` with ``busy_message``; without it, it blocks."""
 
-    def __init__(self, key: str, *, client: bool = False) -> None:
-        self.path = os.path.join(paths.side_dir(client), ".locks", paths.validate_key(key) + ".lock")
+    def __init__(self, path: str, timeout: float | None = None, busy_message: str = "") -> None:
+        self.path = path
+        self.timeout = timeout
+        self.busy_message = busy_message
         self.fd = -1
 
     def __enter__(self) -> None:
         paths.ensure_private_dir(os.path.dirname(self.path))
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         try:
-            fcntl.lockf(self.fd, fcntl.LOCK_EX)
+            if self.timeout is None:
+                fcntl.lockf(self.fd, fcntl.LOCK_EX)
+            else:
+                self._wait()
         except BaseException:
             os.close(self.fd)
             raise
 
+    def _wait(self) -> None:
+        import time
+
+        assert self.timeout is not None
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while True:
+            try:
+                fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise RhlError(self.busy_message or f"{self.path} is locked") from None
+                time.sleep(delay)
+                delay = min(delay * 1.5, 0.05)
+
     def __exit__(self, *_exc: object) -> None:
         os.close(self.fd)  # closing releases the POSIX lock
+
+
+def lock_path(directory: str, key: str, suffix: str) -> str:
+    """``<directory>/.locks/<key><suffix>``: where the locks of one side live."""
+    return os.path.join(directory, ".locks", paths.validate_key(key) + suffix)
+
+
+def key_lock(key: str, *, client: bool = False) -> file_lock:
+    """The exclusive per-key lock of one side (server or client) for a read-modify-write."""
+    return file_lock(lock_path(paths.side_dir(client), key, ".lock"))
 
 
 def update_state_unlocked(

@@ -14,6 +14,8 @@ no unknown or repeated options, ``--`` honoured, values validated); path policy;
 
 from __future__ import annotations
 
+from ..cli import COMMAND_MODULES
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,25 +23,10 @@ if TYPE_CHECKING:
 
     from ..policy.base import PathPolicy
 
-#: The helpers a guarded key may run, by exact name. Nothing else, whatever is on PATH; in
-#: particular not rhl-guard itself, and not the launcher.
-TABLE = frozenset(
-    [
-        "rhl-ps",
-        "rhl-ps-persistent",
-        "rhl-logs",
-        "rhl-inspect",
-        "rhl-stop",
-        "rhl-rm",
-        "rhl-clear",
-        "rhl-pid-alive",
-        "rhl-verify-port",
-        "rhl-handshake",
-        "rhl-cache-conda",
-        "rhl-conda-info",
-        "rhl-launch-service",
-    ]
-)
+#: The helpers a guarded key may run, by exact name: this installation's own helper commands
+#: (the fixed map in cli/__init__.py). Nothing else, whatever is on PATH; in particular not
+#: rhl-guard itself, and not the launcher (neither is a helper).
+TABLE = frozenset(COMMAND_MODULES)
 #: Helpers that take client-chosen paths: refused unless a path policy is configured.
 PATH_HELPERS = frozenset(["rhl-clear", "rhl-ps-persistent", "rhl-launch-service"])
 #: Argument lists answered from static text, whatever the helper.

@@ -71,8 +71,6 @@ class Executor:
         """The ``{status_file}`` value for the command template."""
         raise NotImplementedError
 
-    def close(self) -> None:
-        """Release what the executor holds (a master connection stays up for ControlPersist)."""
 
 
 def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: float) -> HelperResult:

@@ -25,10 +25,12 @@ CACHE_DIR = ".config-cache"
 
 
 def client_dir(connection_dir: str | None) -> str:
+    """``--connection-dir`` (``~`` expanded), else the client side of the state layout."""
     if connection_dir:
         return os.path.abspath(os.path.expanduser(connection_dir))
-    base = os.environ.get("REMOTE_HTTP_LAUNCHER_DIR") or "~/.remote-http-launcher"
-    return os.path.join(os.path.abspath(os.path.expanduser(base)), "client")
+    from ..paths import client_dir as default_client_dir
+
+    return default_client_dir()
 
 
 def signature(path: str) -> list[int]:

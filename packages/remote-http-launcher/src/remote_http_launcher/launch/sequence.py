@@ -15,19 +15,18 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from typing import Any
 
 from .. import paths, state
-from . import client_check, compat, tunnel
+from ..netcheck import reachable_host
+from . import client_check, compat, fastpath, tunnel
 from .config import Configuration
 from .errors import LauncherError
 from .executors import Executor, HelperResult, LocalExecutor, SSHExecutor
 from .progress import Observer
 
-_WILDCARDS = ("0.0.0.0", "::", "", "*")  # noqa: S104 - names of wildcard binds, not a bind
 CLIENT_CHECK_BUDGET = 10.0
 
 
@@ -39,26 +38,9 @@ class LaunchFailed(LauncherError):
         self.log_tail = log_tail
 
 
-def client_directory(connection_dir: str | os.PathLike[str] | None) -> str:
-    if connection_dir is None:
-        return paths.client_dir()
-    return os.path.abspath(os.path.expanduser(os.fspath(connection_dir)))
-
-
-class client_launch_lock:
+def client_launch_lock(client_dir: str, key: str) -> state.file_lock:
     """Per-key lock on the client side, held while a launcher works on the key."""
-
-    def __init__(self, client_dir: str, key: str) -> None:
-        self.path = os.path.join(client_dir, ".locks", key + ".launch")
-        self.fd = -1
-
-    def __enter__(self) -> None:
-        paths.ensure_private_dir(os.path.dirname(self.path))
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        fcntl.lockf(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *_exc: object) -> None:
-        os.close(self.fd)
+    return state.file_lock(state.lock_path(client_dir, key, ".launch"))
 
 
 def local_check(client_file: str, config: Configuration, client_dir: str, observer: Observer) -> Any:
@@ -208,9 +190,7 @@ def forward_host(data: dict[str, Any], config: Configuration) -> str:
     """Where the tunnel's far end connects, as seen from the SSH host: the interface the
     service bound (a wildcard bind is reached on loopback), not the client's hostname."""
     interface = data.get("network_interface")
-    if not isinstance(interface, str) or not interface:
-        interface = config.network_interface
-    return "127.0.0.1" if interface in _WILDCARDS else interface
+    return reachable_host(interface if isinstance(interface, str) and interface else config.network_interface)
 
 
 def open_tunnel(
@@ -241,7 +221,7 @@ def execute(
     observer: Observer,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
 ) -> dict[str, Any]:
-    client_dir = client_directory(connection_dir)
+    client_dir = fastpath.client_dir(None if connection_dir is None else os.fspath(connection_dir))
     client_file = os.path.join(client_dir, config.key + ".json")
     reused = local_check(client_file, config, client_dir, observer)
     if reused is not None:
@@ -257,10 +237,7 @@ def execute(
                 return dict(reused)
         executor = make_executor(config)
         observer.phase("connect", executor.name)
-        try:
-            data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
-        finally:
-            executor.close()
+        data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
         local_ports = open_tunnel(config, data, client_dir, modern, observer) if config.tunnel else None
         payload = build_payload(config, data, local_ports)
         problem = client_check.check_with_retries(payload, config.handshake, CLIENT_CHECK_BUDGET)

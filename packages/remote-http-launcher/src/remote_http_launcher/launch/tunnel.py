@@ -12,7 +12,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 
 from .. import paths, process, state
 from .errors import LauncherError
@@ -94,16 +93,4 @@ def stop(client_dir: str, key: str, timeout: float = 5.0) -> bool:
     finally:
         target.close()
     state.remove_file(path)
-    return True
-
-
-def wait_record_gone(client_dir: str, key: str, timeout: float) -> bool:
-    """For tests and tools: wait until the monitor removed its record (it ends with the service)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while os.path.exists(record_path(client_dir, key)):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
     return True
