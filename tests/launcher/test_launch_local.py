@@ -297,3 +297,27 @@ def test_terminal_shows_a_live_progress_line(rhl: RhlEnv) -> None:
     assert "\r\x1b[K  tty: wait (" in screen  # the live line, redrawn in place
     assert screen.rstrip().endswith(")") and "  tty: launched (" in screen
     assert "wait_for_start" not in screen  # no log lines on a terminal at the basic level
+
+
+def test_unusable_connection_dir_is_one_clear_error(rhl: RhlEnv) -> None:
+    config = write_config(rhl, "c", "nodir", handshake="/")
+    blocker = rhl.tmp / "a-file"
+    blocker.write_text("")
+    rc, out, err = launcher(rhl, str(config), "--connection-dir", str(blocker / "sub"))
+    assert rc == 1 and out == ""
+    assert err.splitlines()[-1].endswith(
+        f"error: cannot use connection directory {blocker / 'sub'}: Not a directory"
+    )
+    assert "Traceback" not in err and not rhl.server.exists()  # refused before anything was launched
+
+
+def test_await_options_without_await_are_a_usage_error(rhl: RhlEnv) -> None:
+    result = rhl.run(
+        "rhl-launch-service", "--key", "k", "--workdir", str(rhl.tmp / "w"), "--handshake", "/", "--",
+        "rhl-example-service", "--status-file", str(rhl.server / "k.json"),
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        2,
+        "rhl-launch-service: --handshake, --handshake-port-name, --timeout and --progress need --await\n",
+    )
+    assert not (rhl.server / "k.json").exists()

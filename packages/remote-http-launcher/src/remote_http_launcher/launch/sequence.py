@@ -227,7 +227,10 @@ def execute(
     if reused is not None:
         observer.finish("reused-local")
         return dict(reused)
-    paths.ensure_private_dir(client_dir)
+    try:
+        paths.ensure_private_dir(client_dir)
+    except OSError as exc:
+        raise LauncherError(f"cannot use connection directory {client_dir}: {exc.strerror or exc}") from None
     with client_launch_lock(client_dir, config.key):
         # Another launcher of this key may have finished while we waited for the lock.
         if os.path.exists(client_file):
@@ -249,7 +252,12 @@ def execute(
                 f"but does not answer from this machine: {problem}"
             )
         observer.phase("local_validate", "ok")
-        state.write_atomic(client_file, json.dumps(payload).encode(), 0o600)
+        try:
+            state.write_atomic(client_file, json.dumps(payload).encode(), 0o600)
+        except OSError as exc:
+            raise LauncherError(
+                f"cannot write connection file {client_file}: {exc.strerror or exc}"
+            ) from None
     observer.finish(outcome)
     return payload
 
