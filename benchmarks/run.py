@@ -347,12 +347,14 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
 
 
 def all_scenarios() -> dict[str, Callable[[Context], Result]]:
-    """The helper scenarios above plus the launcher's and the guard's (launcher.py, guard.py)."""
+    """The helper scenarios above plus the launcher's, the guard's and the seamless-service-*
+    commands' (launcher.py, guard.py, services.py)."""
     sys.path.insert(0, str(pathlib.Path(__file__).parent))
     from guard import SCENARIOS as GUARD_SCENARIOS
     from launcher import SCENARIOS as LAUNCHER_SCENARIOS
+    from services import SCENARIOS as SERVICE_SCENARIOS
 
-    return {**SCENARIOS, **LAUNCHER_SCENARIOS, **GUARD_SCENARIOS}
+    return {**SCENARIOS, **LAUNCHER_SCENARIOS, **GUARD_SCENARIOS, **SERVICE_SCENARIOS}
 
 
 # --------------------------------------------------------------------------- report

@@ -1,5 +1,21 @@
-"""seamless-config-services: Seamless-aware service management over remote-http-launcher."""
+"""seamless-config-services: Seamless-aware service management over remote-http-launcher.
+
+The Python API (:mod:`.api`) is what the ``seamless-service-*`` commands are thin shells
+over; plugins mark their hook functions with :data:`hookimpl`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "hookimpl"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

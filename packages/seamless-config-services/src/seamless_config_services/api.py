@@ -1,0 +1,495 @@
+"""The Python API: what the ``seamless-service-*`` commands do, as plain data in and out.
+
+Every function takes the same selection arguments as the commands (a :class:`Request`),
+loads the configuration once, and returns plain data (dicts, lists, :class:`Outcome`). The
+click commands are thin shells that print what these return.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from . import dispatch
+from .dispatch import Call
+from .errors import ConfigError, HelperFailed, ServiceError, UsageError
+from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration
+from .rows import Filters, empty_row
+from .status import Report
+
+
+@dataclass
+class Request:
+    """The selection flags of a command; ``None`` = not given (the files decide)."""
+
+    service: str | None = None
+    cluster: str | None = None
+    project: str | None = None
+    subproject: str | None = None
+    stage: str | None = None
+    substage: str | None = None
+    mode: str | None = None
+    queue: str | None = None
+    frontend_name: str | None = None
+    workdir: str | None = None
+
+    def filters(self, status: str | None = None) -> Filters:
+        return Filters(
+            service=self.service,
+            cluster=self.cluster,
+            project=self.project,
+            subproject=self.subproject or None,
+            stage=self.stage or None,
+            substage=self.substage or None,
+            mode=self.mode,
+            status=status,
+        )
+
+
+@dataclass
+class Outcome:
+    """What an action printed (the helpers' own lines) and its exit code."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    keys: list[str] = field(default_factory=list)
+
+    def add(self, result: dispatch.Result) -> None:
+        self.lines.extend(result.stdout.splitlines())
+        if result.rc != 0:
+            self.problems.extend(line for line in result.stderr.splitlines() if line.strip())
+            self.exit_code = max(self.exit_code, result.rc)
+
+    def fail(self, message: str, exit_code: int) -> None:
+        self.problems.append(message)
+        self.exit_code = max(self.exit_code, exit_code)
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+def wants_cache(request: Request) -> bool:
+    return request.project in (CACHE_ALIAS, CACHE_PROJECT) and request.cluster in (None, CACHE_CLUSTER)
+
+
+def load(request: Request, *, read_command_files: bool = True) -> Configuration:
+    """The configuration a command works on: the files (from ``request.workdir`` or the
+    current directory), with the request's flags applied."""
+    from . import config
+
+    overrides = config.Overrides(
+        cluster=request.cluster,
+        project=CACHE_PROJECT if request.project == CACHE_ALIAS else request.project,
+        subproject=request.subproject,
+        stage=request.stage,
+        substage=request.substage,
+        queue=request.queue,
+        mode=request.mode,
+        frontend_name=request.frontend_name,
+    )
+    if wants_cache(request):
+        from . import cache_alias
+
+        return cache_alias.configuration_for(overrides, service=request.service)
+    return config.load(request.workdir, overrides=overrides, read_command_files=read_command_files)
+
+
+def resolve(request: Request, *, read_command_files: bool = True) -> Any:
+    """The :class:`~seamless_config_services.resolve.Resolution` of ``request.service``."""
+    from . import resolve as resolver
+
+    if not request.service:
+        raise UsageError("--service is required")
+    return resolver.resolve(load(request, read_command_files=read_command_files), request.service)
+
+
+def resolve_json(request: Request) -> dict[str, Any]:
+    """``seamless-service-resolve``: without ``workdir`` only the cluster files are read
+    (as in seamless-config 0.3.2), so ``--cluster`` and ``--project`` must be given."""
+    return dict(resolve(request, read_command_files=request.workdir is not None).as_json())
+
+
+# -- ps ---------------------------------------------------------------------------------------
+
+
+def ps(
+    request: Request,
+    *,
+    view: str = "client",
+    status: str | None = None,
+    persistent: bool = False,
+) -> Report:
+    """Rows for ``view``: ``client`` (this machine's connection files), ``cluster`` (the
+    cluster's hosts, persistent data included unless filtering by status), ``server`` (the
+    hosts, persistent data only when asked), ``all`` (every known cluster)."""
+    from . import status as st
+    from .hosts import cluster_targets
+
+    report = Report()
+    filters = request.filters(status)
+    configuration = load(request)
+    known = list(configuration.clusters.clusters)
+
+    def keep_for(clusters: set[str] | None) -> Any:
+        def keep(_state: dict[str, Any], row: dict[str, Any]) -> bool:
+            if clusters is not None and row.get("cluster") not in clusters:
+                return False
+            return filters.keep(row)
+
+        return keep
+
+    walks: list[st.Walk] = []
+    if view == "client":
+        wanted = {request.cluster} if request.cluster else None
+        st.gather_state(report, st.state_calls([None], None), client=True, keep=keep_for(wanted), known=known)
+        if persistent:
+            walks = (
+                st.cluster_walks(configuration, request.cluster, request.service)
+                if request.cluster
+                else _workdir_walks(configuration, request)
+            )
+    else:
+        if view == "all":
+            names, errors = _valid_clusters(configuration)
+            for message in errors:
+                report.fail(message, 1)
+        else:
+            name = request.cluster or configuration.selection.cluster
+            if not name:
+                raise UsageError(
+                    "--server requires --cluster (or a 'cluster' command in seamless.profile.yaml)"
+                )
+            configuration.cluster(name)
+            names = [name]
+        by_target: dict[str | None, set[str]] = {}
+        for name in names:
+            for target in cluster_targets(configuration, name):
+                by_target.setdefault(target, set()).add(name)
+        targets = list(by_target)
+        calls = st.state_calls(targets, status)
+        _gather_by_target(report, calls, by_target, filters, known)
+        if persistent or (view == "cluster" and status is None):
+            for name in names:
+                walks.extend(st.cluster_walks(configuration, name, request.service))
+            if request.project and view != "all":
+                # The project's own data directories, walked exactly: a cleared database
+                # directory (no seamless.db, so no marker) then shows as 'empty', not nothing.
+                walks.extend(_workdir_walks(configuration, request))
+    if walks:
+        st.merge_persistent(report, st.run_walks(walks, report), filters)
+    st.mark_not_applicable(report.rows, walked=bool(walks))
+    return report
+
+
+def _gather_by_target(
+    report: Report,
+    calls: Sequence[Call],
+    by_target: dict[str | None, set[str]],
+    filters: Filters,
+    known: list[str],
+) -> None:
+    from . import status as st
+
+    for call, outcome in zip(calls, dispatch.run_many(calls)):
+        clusters = by_target[call.target]
+        if isinstance(outcome, ServiceError):
+            report.fail(f"{call.where}: {outcome}", outcome.exit_code)
+            for name in sorted(clusters):
+                report.rows.append(empty_row(cluster=name, process="unreachable", host=call.where))
+            continue
+        if outcome.rc != 0:
+            report.fail(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)
+            continue
+        for state_row in outcome.json_rows():
+            row = st.process_row(state_row, host=call.target, client=False, known=known)
+            if row.get("service") and row.get("cluster") in clusters and filters.keep(row):
+                report.rows.append(row)
+
+
+def _valid_clusters(configuration: Configuration) -> tuple[list[str], list[str]]:
+    names: list[str] = []
+    errors: list[str] = []
+    for name in configuration.clusters.clusters:
+        try:
+            configuration.cluster(name)
+        except ConfigError as exc:
+            errors.append(f"cluster {name!r}: {exc}")
+            continue
+        names.append(name)
+    return names, errors
+
+
+def _workdir_walks(configuration: Configuration, request: Request) -> list[Any]:
+    """Client view: the data directories of this project's persistent services."""
+    from . import resolve as resolver
+    from . import status as st
+    from .plugins import service_types
+
+    walks = []
+    for service_type in service_types().by_name.values():
+        if not service_type.persistent or (request.service and service_type.name != request.service):
+            continue
+        try:
+            resolution = resolver.resolve(configuration, service_type.name)
+        except ConfigError:
+            continue
+        specs = service_type.persistent_walks(resolution.frontend)
+        if not specs:
+            continue
+        spec = specs[0]
+        identity = {
+            k: resolution.meta.get(k) for k in ("service", "cluster", "project", "subproject", "stage")
+        }
+        walks.append(
+            st.Walk(
+                service_type.name,
+                resolution.cluster.name,
+                resolution.ssh_target,
+                resolution.workdir,
+                0,
+                spec.file,
+                None,
+                identity=identity,
+            )
+        )
+    return walks
+
+
+# -- actions on services ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selected:
+    """Keys to act on, per host."""
+
+    by_target: dict[str | None, list[str]]
+    resolution: Any = None
+
+
+def select(request: Request, configuration: Configuration | None = None) -> Selected:
+    """``--service``: the one resolved service. Else ``--cluster``: every service of the
+    cluster on its hosts (narrowed by explicit ``--project``/``--stage``/... flags)."""
+    from . import resolve as resolver
+    from . import status as st
+    from .hosts import cluster_targets
+
+    configuration = configuration or load(request)
+    if request.service:
+        resolution = resolver.resolve(configuration, request.service)
+        return Selected({resolution.ssh_target: [resolution.key]}, resolution)
+    if not request.cluster:
+        raise UsageError("--service or --cluster is required")
+    configuration.cluster(request.cluster)
+    known = list(configuration.clusters.clusters)
+    targets = cluster_targets(configuration, request.cluster)
+    filters = request.filters()
+    by_target: dict[str | None, list[str]] = {}
+    for call, outcome in zip(targets, dispatch.run_many(st.state_calls(targets, None))):
+        if isinstance(outcome, ServiceError):
+            raise outcome
+        outcome.check()
+        for state_row in outcome.json_rows():
+            row = st.process_row(state_row, host=call, client=False, known=known)
+            if row.get("cluster") == request.cluster and filters.keep(row):
+                by_target.setdefault(call, []).append(str(row["key"]))
+    return Selected(by_target)
+
+
+def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: Sequence[str] = ()) -> Outcome:
+    outcome = Outcome()
+    calls = [Call(target, helper, (*extra, *keys)) for target, keys in selected.items() if keys]
+    for result in dispatch.run_many(calls):
+        if isinstance(result, ServiceError):
+            outcome.fail(str(result), result.exit_code)
+            continue
+        outcome.add(result)
+    return outcome
+
+
+def stop(request: Request) -> Outcome:
+    """Stop the selected services (SIGINT, SIGTERM, SIGKILL, per rhl-stop); their client
+    connection files are marked stale and their SSH tunnels closed."""
+    from . import clientstate
+
+    selected = select(request)
+    outcome = _run_per_target("rhl-stop", selected.by_target)
+    for keys in selected.by_target.values():
+        for key in keys:
+            if _stopped(outcome, key):
+                problem = clientstate.mark_stale(key)
+                if problem:
+                    outcome.problems.append(problem)
+    outcome.keys = [k for keys in selected.by_target.values() for k in keys]
+    return outcome
+
+
+def _stopped(outcome: Outcome, key: str) -> bool:
+    for line in outcome.lines:
+        if line.startswith(key + ":"):
+            return line.split(":", 1)[1].strip() in (
+                "stopped",
+                "already gone",
+                "kill required",
+                "missing state",
+            )
+    return False
+
+
+def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> Outcome:
+    """Remove the selected services' state files (server and/or client side); logs stay."""
+    from . import clientstate
+
+    if not client and not server:
+        client = server = True
+    configuration = load(request)
+    outcome = Outcome()
+    if server:
+        selected = select(request, configuration)
+        extra = ["--server", "--force"] if force else ["--server"]
+        part = _run_per_target("rhl-rm", selected.by_target, extra)
+        _absorb(outcome, part)
+    if client:
+        keys = clientstate.client_keys(request, configuration)
+        for key in keys:
+            clientstate.close_tunnel(key)
+        if keys:
+            _absorb(outcome, _run_per_target("rhl-rm", {None: keys}, ["--client"]))
+    return outcome
+
+
+def _absorb(outcome: Outcome, part: Outcome) -> None:
+    outcome.lines.extend(part.lines)
+    outcome.problems.extend(part.problems)
+    outcome.exit_code = max(outcome.exit_code, part.exit_code)
+
+
+def logs(
+    request: Request,
+    *,
+    tail: int | None = None,
+    follow: bool = False,
+    previous: bool = False,
+    stdout: IO[str] | None = None,
+) -> int:
+    """Copy the service's server-side log to ``stdout``; the helper's exit code."""
+    resolution = resolve(request)
+    args = [resolution.key]
+    if tail is not None:
+        args += ["--tail", str(tail)]
+    if follow:
+        args.append("--follow")
+    if previous:
+        args.append("--previous")
+    result = dispatch.run(
+        Call(resolution.ssh_target, "rhl-logs", tuple(args)),
+        stdout=stdout or sys.stdout,
+        timeout=None if follow else dispatch.CALL_TIMEOUT,
+    )
+    if result.rc != 0:
+        raise HelperFailed(result.error_line(), result.rc)
+    return 0
+
+
+def inspect(request: Request) -> dict[str, Any]:
+    """The service's server-side state, as a dict."""
+    import json
+
+    resolution = resolve(request)
+    result = dispatch.run(Call(resolution.ssh_target, "rhl-inspect", (resolution.key,)))
+    if result.rc != 0:
+        raise HelperFailed(result.error_line(), result.rc)
+    try:
+        data = json.loads(result.stdout)
+    except ValueError:
+        raise ServiceError(f"rhl-inspect printed invalid JSON for {resolution.key}") from None
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def clear(request: Request, *, force: bool = False) -> Outcome:
+    """Empty the service's persistent data directory. Refused for services without
+    persistent data, and while a service still runs on that directory unless ``force``."""
+    from .plugins import service_types
+
+    if not request.service:
+        raise UsageError("--service is required (a service with persistent data: " + _clearable_names() + ")")
+    service_type = service_types().get(request.service)
+    if not service_type.clearable:
+        raise UsageError(
+            f"{request.service} keeps no persistent data (it runs in /tmp); nothing to clear "
+            f"(clearable services: {_clearable_names()})"
+        )
+    resolution = resolve(request)
+    workdir = resolution.workdir
+    if not workdir or os.path.normpath(workdir) == "/tmp":
+        raise UsageError("service has no clearable persistent workdir")
+    outcome = Outcome()
+    if not force:
+        users = _running_on(resolution.ssh_target, workdir)
+        if users:
+            raise ServiceError(
+                f"{workdir} is in use by running service(s) {', '.join(users)}: stop them first "
+                "(seamless-service-stop), or pass --force"
+            )
+    if resolution.cluster.name == CACHE_CLUSTER:
+        outcome.problems.append(
+            "note: in SEAMLESS_CACHE mode buffers and seamless.db share one directory; both are cleared"
+        )
+    target_dir = os.path.expanduser(workdir) if resolution.ssh_target is None else workdir
+    args = ("--force", target_dir) if force else (target_dir,)
+    result = dispatch.run(Call(resolution.ssh_target, "rhl-clear", args))
+    outcome.add(result)
+    outcome.keys = [resolution.key]
+    return outcome
+
+
+def _clearable_names() -> str:
+    from .plugins import service_types
+
+    return ", ".join(n for n, t in service_types().by_name.items() if t.clearable)
+
+
+def _running_on(target: str | None, workdir: str) -> list[str]:
+    """Keys of services recorded as running/starting on ``workdir``, inside it or around it
+    (clearing a directory also clears its stage subdirectories). Checked client-side too,
+    because servers with remote-http-launcher 0.4.5 clear without asking."""
+    result = dispatch.run(Call(target, "rhl-ps", ("--json",)))
+    if result.rc != 0:
+        return []
+    wanted = os.path.normpath(workdir)
+
+    def overlaps(other: str) -> bool:
+        other = os.path.normpath(other)
+        return other == wanted or other.startswith(wanted + "/") or wanted.startswith(other + "/")
+
+    return [
+        str(row.get("key"))
+        for row in result.json_rows()
+        if row.get("status") in ("running", "starting")
+        and isinstance(row.get("workdir"), str)
+        and overlaps(str(row["workdir"]))
+    ]
+
+
+def start(request: Request, *, log_level: str | None = None) -> dict[str, Any]:
+    """Launch (or reuse) the service through the launcher; the connection payload."""
+    from remote_http_launcher.launch.api import run
+
+    resolution = resolve(request)
+    payload = run(resolution.launcher_config, log_level=log_level)
+    return {"key": resolution.key, "host": resolution.ssh_target or "localhost", **payload}
+
+
+def restart(request: Request, *, log_level: str | None = None) -> tuple[Outcome, dict[str, Any]]:
+    """Stop, remove both sides' state, then launch afresh."""
+    if not request.service:
+        raise UsageError("--service is required")
+    stopped = stop(request)
+    removed = rm(request, client=True, server=True)
+    _absorb(stopped, removed)
+    if stopped.exit_code:
+        return stopped, {}
+    return stopped, start(request, log_level=log_level)

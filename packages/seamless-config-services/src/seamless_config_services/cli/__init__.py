@@ -1,0 +1,14 @@
+"""The ``seamless-service-*`` commands: one small click module each, over :mod:`..api`."""
+
+#: Command name -> module in this package (attribute ``command``, function ``main``).
+COMMANDS = {
+    "seamless-service-ps": "ps",
+    "seamless-service-stop": "stop",
+    "seamless-service-rm": "rm",
+    "seamless-service-logs": "logs",
+    "seamless-service-inspect": "inspect",
+    "seamless-service-clear": "clear",
+    "seamless-service-resolve": "resolve",
+    "seamless-service-start": "start",
+    "seamless-service-restart": "restart",
+}

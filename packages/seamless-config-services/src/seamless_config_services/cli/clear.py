@@ -1,0 +1,31 @@
+"""seamless-service-clear: empty a persistent service's data directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import api
+from ._common import CONTEXT, print_outcome, request_from, run_action, selection_options
+
+
+@click.command(context_settings=CONTEXT)
+@selection_options
+@click.option("--force", is_flag=True, help="Clear even if a running service uses the directory.")
+@click.version_option(package_name="seamless-config-services", message="%(prog)s, version %(version)s")
+def command(force: bool, **values: Any) -> None:
+    """Clear persistent Seamless service state.
+
+    Empties the data directory of --service (hashserver: the buffer directory; database: the
+    directory of seamless.db) for the project and stage, on the host where it lives. Services
+    without persistent data (jobserver, daskserver, pure-daskserver) are refused, and so is a
+    directory a running service uses, unless --force. Marker files such as .HASHSERVER_PREFIX
+    are kept. Prints 'removed N item(s) from <path>'.
+    """
+    request = request_from(values)
+    run_action(lambda: print_outcome(api.clear(request, force=force)))
+
+
+def main() -> None:
+    command(prog_name="seamless-service-clear")

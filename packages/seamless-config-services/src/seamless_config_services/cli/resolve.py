@@ -1,0 +1,35 @@
+"""seamless-service-resolve: a service's key, host, workdir and log path, as one JSON line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import api
+from ._common import CONTEXT, echo_json, request_from, run_action, selection_options
+
+
+@click.command(context_settings=CONTEXT)
+@selection_options
+@click.version_option(package_name="seamless-config-services", message="%(prog)s, version %(version)s")
+def command(**values: Any) -> None:
+    """Resolve Seamless service identity and launcher paths.
+
+    Prints one JSON object (sorted keys): key, ssh_hostname (null when the service runs on this
+    machine), workdir, log_path and the meta fields. No side effects, no SSH. Without --workdir
+    only the cluster files are read, so give --cluster and --project. The output reflects what
+    this installation computes; keys, workdirs and host selection may change between versions,
+    so call the tool each time (or pin a version) rather than caching its answer.
+    """
+    request = request_from(values)
+
+    def action() -> int:
+        echo_json(api.resolve_json(request))
+        return 0
+
+    run_action(action)
+
+
+def main() -> None:
+    command(prog_name="seamless-service-resolve")

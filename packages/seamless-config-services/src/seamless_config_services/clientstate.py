@@ -1,0 +1,59 @@
+"""This machine's side of a service: its connection file and its SSH tunnel.
+
+After a stop, the connection file is kept but marked ``stale`` (so the launcher re-checks
+the server at the next launch instead of trusting a dead port) and the tunnel that the
+launcher opened for the service is closed: a tunnel to a stopped service only answers
+with connection errors, and it holds a local port.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from remote_http_launcher import paths, state
+
+if TYPE_CHECKING:
+    from .api import Request
+    from .model import Configuration
+
+
+def mark_stale(key: str) -> str | None:
+    """Mark ``key``'s connection file stale and close its tunnel; a problem line or None."""
+    close_tunnel(key)
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        if data.get("status") == "stale":
+            return None
+        return {**data, "status": "stale"}
+
+    try:
+        state.update_state(key, change, client=True)
+    except Exception as exc:  # a corrupt file must not make the stop fail
+        return f"could not mark {paths.state_path(key, client=True)} stale: {exc}"
+    return None
+
+
+def close_tunnel(key: str) -> bool:
+    """End the tunnel monitor the launcher started for ``key`` (only if it is still ours)."""
+    from remote_http_launcher.launch import tunnel
+
+    return tunnel.stop(paths.client_dir(), key)
+
+
+def client_keys(request: Request, configuration: Configuration) -> list[str]:
+    """Keys of this machine's connection files that the request selects."""
+    from . import dispatch, resolve
+    from .dispatch import Call
+    from .status import process_row
+
+    if request.service:
+        return [resolve.resolve(configuration, request.service).key]
+    result = dispatch.run(Call(None, "rhl-ps", ("--client", "--json"))).check()
+    filters = request.filters()
+    known = list(configuration.clusters.clusters)
+    keys = []
+    for state_row in result.json_rows():
+        row = process_row(state_row, host=None, client=True, known=known)
+        if row.get("cluster") == request.cluster and filters.keep(row):
+            keys.append(str(row["key"]))
+    return keys

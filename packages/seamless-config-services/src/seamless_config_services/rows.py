@@ -1,0 +1,176 @@
+"""``seamless-service-ps`` rows: their fields, filters and rendering.
+
+Pure functions over plain dicts, with no imports beyond the standard library's cheapest:
+the fast path of the commands (:mod:`.fast`) renders rows with this very code, so a table
+printed in 40 ms is the same table the full path prints.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+#: Columns of the table, as the seeds show them.
+COLUMNS = ("SERVICE", "PROJECT", "STAGE", "PROCESS", "PORT", "PERSISTENT", "SIZE")
+WIDE_COLUMNS = (
+    "CLUSTER", "SERVICE", "MODE", "PROJECT", "STAGE", "SUBSTAGE",
+    "PROCESS", "PORT", "PERSISTENT", "SIZE", "HOST", "KEY",
+)  # fmt: skip
+IDENTITY_FIELDS = ("service", "cluster", "mode", "project", "subproject", "stage", "substage", "queue")
+CACHE_CLUSTER = "__SEAMLESS_CACHE__"
+CACHE_PROJECT = "__TOPLEVEL__"
+CACHE_ALIAS = "SEAMLESS_CACHE"
+
+
+class Filters:
+    """Only explicit command-line flags filter; ``None`` = no filter."""
+
+    NAMES = ("service", "cluster", "project", "subproject", "stage", "substage", "mode", "status")
+    service: str | None
+    cluster: str | None
+    project: str | None
+    subproject: str | None
+    stage: str | None
+    substage: str | None
+    mode: str | None
+    status: str | None
+
+    def __init__(self, **values: str | None) -> None:
+        for name in self.NAMES:
+            setattr(self, name, values.pop(name, None))
+        if values:
+            raise TypeError(f"unknown filters: {sorted(values)}")
+
+    def keep(self, row: dict[str, Any], *, persistent_row: bool = False) -> bool:
+        for name in ("service", "cluster", "subproject", "stage", "substage", "mode"):
+            wanted = getattr(self, name)
+            if wanted is not None and row.get(name) != wanted:
+                return False
+        wanted_project = self.project
+        if wanted_project is not None:
+            if wanted_project == CACHE_ALIAS:
+                wanted_project = CACHE_PROJECT
+            if row.get("project") != wanted_project:
+                return False
+        status = self.status
+        if status is not None and not persistent_row and row.get("process") != status:
+            return False
+        return True
+
+
+def empty_row(**values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
+    row.update(process=None, port=None, persistent=None, size=None, key=None, path=None, host=None)
+    row.update(values)
+    return row
+
+
+def meta_identity(state_row: dict[str, Any]) -> dict[str, Any] | None:
+    """Identity from the row's ``meta`` block, or None when it has no service name."""
+    meta = state_row.get("meta")
+    if not isinstance(meta, dict) or not isinstance(meta.get("service"), str) or not meta["service"]:
+        return None
+    return {name: (meta.get(name) if isinstance(meta.get(name), str) else None) for name in IDENTITY_FIELDS}
+
+
+def process_row(
+    state_row: dict[str, Any], identity: dict[str, Any], *, host: str | None, client: bool
+) -> dict[str, Any]:
+    status = state_row.get("status")
+    if client:
+        # A connection file says where a service was, not that it runs (no SSH in this view):
+        # 'client', or 'stale' once seamless-service-stop marked it.
+        status = "stale" if status == "stale" else ("client" if state_row.get("port") else None)
+    port = state_row.get("port")
+    return empty_row(
+        **identity,
+        process=status,
+        port=port if isinstance(port, int) and not isinstance(port, bool) and port else None,
+        key=state_row.get("key"),
+        host=host or "localhost",
+    )
+
+
+def mark_not_applicable(
+    rows: list[dict[str, Any]], persistent_types: set[str], known_types: set[str], walked: bool
+) -> None:
+    """Non-persistent services show ``n/a``; persistent ones with no data found ``absent``."""
+    for row in rows:
+        service = row.get("service")
+        if service not in known_types or row.get("persistent") is not None:
+            continue
+        if service not in persistent_types:
+            row["persistent"] = "n/a"
+        elif walked and row.get("process") != "unreachable":
+            row["persistent"] = "absent"
+
+
+def display_project(row: dict[str, Any]) -> str | None:
+    project = row.get("project")
+    if project == CACHE_PROJECT and row.get("cluster") == CACHE_CLUSTER:
+        project = CACHE_ALIAS
+    if project and row.get("subproject"):
+        project = f"{project}/{row['subproject']}"
+    return project
+
+
+def human_size(size: Any) -> str | None:
+    """``42 MB`` (decimal units, as the seeds show sizes)."""
+    if not isinstance(size, int) or isinstance(size, bool):
+        return None
+    if size < 1000:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return None  # pragma: no cover
+
+
+def table_cells(row: dict[str, Any], wide: bool) -> list[Any]:
+    service = row.get("service")
+    stage = row.get("stage")
+    size = human_size(row.get("size"))
+    if not wide:
+        if service and row.get("mode") == "ro":
+            service = f"{service}:ro"
+        if stage and row.get("substage"):
+            stage = f"{stage}:{row['substage']}"
+        return [
+            service,
+            display_project(row),
+            stage,
+            row.get("process"),
+            row.get("port"),
+            row.get("persistent"),
+            size,
+        ]
+    return [
+        row.get("cluster"), service, row.get("mode"), display_project(row), stage, row.get("substage"),
+        row.get("process"), row.get("port"), row.get("persistent"), size, row.get("host"), row.get("key"),
+    ]  # fmt: skip
+
+
+def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_cluster: bool = False) -> str:
+    headers: list[str] = list(WIDE_COLUMNS if wide else COLUMNS)
+    add_cluster = with_cluster and not wide
+    if add_cluster:
+        headers = ["CLUSTER", *headers]
+    cells: list[list[str]] = [headers]
+    for row in rows:
+        values = table_cells(row, wide)
+        if add_cluster:
+            values = [row.get("cluster"), *values]
+        cells.append(["-" if v is None or v == "" else str(v) for v in values])
+    widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
+    return "".join(" ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in cells)
+
+
+def json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object: seamless-config 0.3.2's fields, plus the identity it lacked."""
+    data = dict(row)
+    data["project"] = display_project({**row, "subproject": None})
+    return data

@@ -1,0 +1,272 @@
+"""The configuration world of the golden tests: cluster files, command files, state files.
+
+One ``clusters.yaml`` covers every kind of cluster the reference distinguishes: the local
+cluster (``mylocal``), a ``type: local`` cluster reached over SSH (``bare``: hostname
+defaulted to ``localhost``, sections without ports, interface or conda), a remote OAR
+cluster without ``ssh_hostname`` (``remote``), a SLURM cluster with two frontends, tunnel and
+``ssh_hostname`` (``hpc``), and two clusters that can only fail (``noworkers``, ``typeless``).
+Queues cover defaults, templates (with an explicit null), exclusive with and without
+``cores``, dashes in names and every optional field. Everything here is valid for
+seamless-config 0.3.2, which validates all clusters at every load.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import yaml
+
+FULL_QUEUE: dict[str, Any] = {
+    "conda": "seamless-dask",
+    "walltime": "01:00:00",
+    "cores": 16,
+    "memory": "32000MB",
+    "maximum_jobs": 20,
+    "unknown-task-duration": "1m",
+    "target_duration": "10m",
+}
+
+CLUSTERS: dict[str, Any] = {
+    "local_cluster": "mylocal",
+    "mylocal": {
+        "type": "local",
+        "workers": 2,
+        "frontends": [
+            {
+                "hashserver": {
+                    "bufferdir": "~/buffers",
+                    "network_interface": "127.0.0.1",
+                    "port_start": 56100,
+                    "port_end": 56199,
+                },
+                "database": {
+                    "database_dir": "~/dbdir",
+                    "network_interface": "127.0.0.1",
+                    "port_start": 56200,
+                    "port_end": 56299,
+                },
+                "jobserver": {
+                    "conda": "seamless1",
+                    "network_interface": "127.0.0.1",
+                    "port_start": 56300,
+                    "port_end": 56399,
+                },
+                "daskserver": {"network_interface": "127.0.0.1", "port_start": 56400, "port_end": 56499},
+            }
+        ],
+        "default_queue": "lq",
+        "queues": {
+            "lq": {
+                "conda": "dask-local",
+                "walltime": "00:30:00",
+                "memory": "4GB",
+                "cores": 4,
+                "maximum_jobs": 3,
+            },
+            "lq_nocores": {"conda": "dask-local", "memory": "2GB", "worker_threads": 3},
+            "lexcl": {"TEMPLATE": "lq", "exclusive": True, "cores": 2, "interactive": True},
+        },
+    },
+    "bare": {
+        "type": "local",
+        "workers": 4,
+        "frontends": [
+            {
+                "hashserver": {"bufferdir": "/data/buf"},
+                "database": {"database_dir": "/data/db"},
+                "jobserver": {
+                    "conda": "jobs",
+                    "network_interface": "0.0.0.0",
+                    "port_start": 7000,
+                    "port_end": 7100,
+                },
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 7200, "port_end": 7300},
+            }
+        ],
+        "queues": {"q1": {"conda": "d1", "memory": "1GB", "tmpdir": "/scratch/tmp"}},
+    },
+    "remote": {
+        "type": "oar",
+        "workers": 8,
+        "memory_per_core_property_name": "memcore",
+        "frontends": [
+            {
+                "hostname": "remote.example.org",
+                "hashserver": {"bufferdir": "~/b", "conda": "hs", "port_start": 9000, "port_end": 9010},
+                "database": {"database_dir": "~/d", "network_interface": "0.0.0.0"},
+                "jobserver": {
+                    "conda": "js",
+                    "network_interface": "0.0.0.0",
+                    "port_start": 9100,
+                    "port_end": 9110,
+                },
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 9200, "port_end": 9210},
+            }
+        ],
+        "default_queue": "q",
+        "queues": {
+            "q": {
+                **FULL_QUEUE,
+                "cores": 4,
+                "job-extra-directives": ["-t besteffort"],
+                "project": "capsid",
+                "partition": "grappe",
+            },
+            "wholenode": {"TEMPLATE": "q", "exclusive": True, "cores": None},
+            "fixed": {"TEMPLATE": "q", "exclusive": True},
+            "long-q": {"TEMPLATE": "q", "walltime": "48:00:00", "lifetime": "47h"},
+        },
+    },
+    "hpc": {
+        "type": "slurm",
+        "tunnel": True,
+        "workers": 16,
+        "frontends": [
+            {
+                "hostname": "login1.hpc.example",
+                "ssh_hostname": "hpc-login1",
+                "hashserver": {"bufferdir": "/scratch/buf1"},
+            },
+            {
+                "hostname": "login2.hpc.example",
+                "ssh_hostname": "hpc-login2",
+                "hashserver": {
+                    "bufferdir": "/scratch/buf",
+                    "conda": "hashserver",
+                    "network_interface": "0.0.0.0",
+                    "port_start": 60100,
+                    "port_end": 60199,
+                },
+                "database": {"database_dir": "/scratch/db", "conda": "seamless-database"},
+                "jobserver": {
+                    "conda": "seamless",
+                    "network_interface": "0.0.0.0",
+                    "port_start": 60200,
+                    "port_end": 60299,
+                },
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 60300, "port_end": 60399},
+            },
+        ],
+        "default_queue": "default",
+        "queues": {
+            "default": {**FULL_QUEUE, "job_cores": 2},
+            "excl": {
+                "TEMPLATE": "default",
+                "exclusive": True,
+                "cores": None,
+                "job_cores": None,
+                "job-extra-directives": ["-A myacct"],
+            },
+            "excl_cores": {"TEMPLATE": "default", "exclusive": True, "job_cores": None},
+            "gpu-long": {"TEMPLATE": "default", "partition": "gpu", "walltime": "24:00:00"},
+            "full": {
+                **FULL_QUEUE,
+                "tmpdir": "/local/tmp",
+                "worker_threads": 4,
+                "processes": 2,
+                "lifetime": "50m",
+                "lifetime-stagger": "5m",
+                "interactive": True,
+                "project": "acct1",
+                "partition": "main",
+                "dask_resources": {"GPU": 1},
+                "extra_dask_config": {"distributed.comm.timeouts.connect": "60s"},
+                "job_extra_directives": ["--qos=long", "--exclusive"],
+            },
+        },
+    },
+    "noworkers": {
+        "type": "slurm",
+        "frontends": [
+            {
+                "hostname": "nw.example",
+                "jobserver": {"conda": "x", "network_interface": "0.0.0.0", "port_start": 1, "port_end": 2},
+            }
+        ],
+    },
+    "typeless": {
+        "frontends": [
+            {
+                "hostname": "tl.example",
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 1000, "port_end": 1001},
+            }
+        ],
+        "default_queue": "q",
+        "queues": {"q": {"cores": 1, "conda": "c"}},
+    },
+}
+
+LOCAL_CLUSTERS = {"mylocal", "__SEAMLESS_CACHE__"}
+
+#: Command files of the --workdir cases (seamless.yaml).
+COMMAND_FILES: dict[str, list[Any]] = {
+    "proj-hpc": [{"cluster": "hpc"}, {"project": "p1"}, {"queue": "excl"}, {"record": True}],
+    "proj-oar-node": [{"cluster": "remote"}, {"project": "p2"}, {"node": "n7"}, {"record": True}],
+    "proj-slurm-node": [{"cluster": "hpc"}, {"project": "p3"}, {"subproject": "sub"}, {"node": "n9"}],
+    "proj-local-node": [{"cluster": "mylocal"}, {"project": "p"}, {"node": "n1"}],
+}
+
+
+def resolved_queue(cluster: str, name: str) -> dict[str, Any]:
+    """A queue of :data:`CLUSTERS` after TEMPLATE inheritance (underscore names, nulls kept)."""
+    queues = CLUSTERS[cluster]["queues"]
+    raw = {key.replace("-", "_"): value for key, value in queues[name].items()}
+    template = raw.pop("TEMPLATE", None)
+    if template is None:
+        return raw
+    return {**resolved_queue(cluster, template), **raw}
+
+
+def default_queue(cluster: str) -> str | None:
+    value = CLUSTERS.get(cluster, {}).get("default_queue")
+    return value if isinstance(value, str) else None
+
+
+class World:
+    """The files of the golden tests below ``base``."""
+
+    def __init__(self, base: pathlib.Path) -> None:
+        self.base = base
+        self.home = base / "home"
+        self.rhl = base / "rhl"
+        self.empty_rhl = base / "rhl-empty"
+        self.cache = base / "cache"
+        self.cache_a = base / "cache-a"
+        self.cache_b = base / "cache-b"
+        self.cache_c = base / "cache-c"
+
+    def project(self, name: str) -> pathlib.Path:
+        return self.base / name
+
+    def write(self) -> None:
+        (self.home / ".seamless").mkdir(parents=True)
+        (self.home / ".seamless" / "clusters.yaml").write_text(yaml.safe_dump(CLUSTERS, sort_keys=False))
+        for name, commands in COMMAND_FILES.items():
+            self.project(name).mkdir()
+            (self.project(name) / "seamless.yaml").write_text(yaml.safe_dump(commands, sort_keys=False))
+        self.empty_rhl.mkdir()
+        server = self.rhl / "server"
+        server.mkdir(parents=True)
+        states = {
+            "hashserver-__SEAMLESS_CACHE__-rw-__TOPLEVEL__": f"{self.cache_a}/__TOPLEVEL__",
+            "database-__SEAMLESS_CACHE__-rw-__TOPLEVEL__--STAGE-s": f"{self.cache_b}/__TOPLEVEL__/STAGE-s",
+            "hashserver-__SEAMLESS_CACHE__-ro-__TOPLEVEL__--STAGE-t": f"{self.cache_b}/__TOPLEVEL__/STAGE-t",
+        }
+        for key, workdir in states.items():
+            (server / f"{key}.json").write_text(
+                json.dumps({"workdir": workdir, "status": "running", "pid": 1})
+            )
+
+    def env(self, kind: str) -> dict[str, str]:
+        """``main``: cluster files only; ``cache``: SEAMLESS_CACHE set; ``alias``: state files
+        of earlier SEAMLESS_CACHE runs; ``alias-env``: both."""
+        env = {"HOME": str(self.home), "REMOTE_HTTP_LAUNCHER_DIR": str(self.empty_rhl)}
+        if kind == "cache":
+            env["SEAMLESS_CACHE"] = str(self.cache)
+        if kind in ("alias", "alias-env"):
+            env["REMOTE_HTTP_LAUNCHER_DIR"] = str(self.rhl)
+        if kind == "alias-env":
+            env["SEAMLESS_CACHE"] = str(self.cache_c)
+        return env

@@ -1,0 +1,158 @@
+"""Host handling: the local cluster runs without SSH, an unreachable host does not hide the
+others, every frontend of a cluster is visited, and --all-clusters is best-effort."""
+
+from __future__ import annotations
+
+import pathlib
+
+from project_support import Project, table
+
+from conftest import wait_gone
+from sshd_support import SSHD
+
+HEADER = ["SERVICE", "PROJECT", "STAGE", "PROCESS", "PORT", "PERSISTENT", "SIZE"]
+
+
+def test_local_cluster_without_ssh(tmp_path: pathlib.Path) -> None:
+    project = Project(tmp_path)  # profile selects the local cluster 'here'
+    env_path = project.env["PATH"]
+    project.env["PATH"] = "/nonexistent-ssh-free:" + env_path  # no ssh needed; it is not called
+    hs = project.start("hashserver")
+    key = "hashserver-here-rw-myproj"
+    assert hs["key"] == key
+    # The client view: this machine's connection file.
+    rows = table(project.ok("seamless-service-ps").stdout)
+    assert rows == [HEADER, ["hashserver", "myproj", "-", "client", str(hs["port"]), "-", "-"]]
+    # The cluster view: the server state here, plus persistent data.
+    rows = table(project.ok("seamless-service-ps", "--cluster", "here").stdout)
+    assert rows[0] == HEADER
+    assert rows[1][:6] == ["hashserver", "myproj", "-", "running", str(hs["port"]), "empty"]
+    state = project.server_state(key, remote=False)
+    assert state["workdir"] == str(project.local_buffers / "myproj")
+    stopped = project.ok("seamless-service-stop", "--service", "hashserver")
+    assert stopped.stdout == f"{key}: stopped\n"
+    assert wait_gone(state["pid"])
+    rows = table(project.ok("seamless-service-ps").stdout)
+    assert rows[1][:4] == ["hashserver", "myproj", "-", "stale"]
+    removed = project.ok("seamless-service-rm", "--service", "hashserver")
+    assert sorted(removed.stdout.splitlines()) == [
+        f"removed {project.state}/client/{key}.json",
+        f"removed {project.state}/server/{key}.json",
+    ]
+    cleared = project.ok("seamless-service-clear", "--service", "hashserver")
+    assert cleared.stdout.endswith(f"from {project.local_buffers / 'myproj'}\n")
+    assert project.ok("seamless-service-ps").stdout == " ".join(HEADER) + "\n"
+
+
+def test_unreachable_frontend_marks_its_rows_and_the_rest_is_shown(
+    sshd_isolated: SSHD, tmp_path: pathlib.Path
+) -> None:
+    project = Project(tmp_path, sshd_isolated)
+    remote = project.clusters["remote"]
+    remote["frontends"][0].pop("database")
+    # A second frontend that cannot be reached (no such account: ssh exits 255, as for a dead host).
+    remote["frontends"].append(
+        {
+            "hostname": "db.invalid",
+            "ssh_hostname": "ghost@nowhere.invalid",
+            "database": {"database_dir": "/srv/db"},
+        }
+    )
+    project.clusters["far"] = {
+        "frontends": [
+            {
+                "hostname": "far.invalid",
+                "ssh_hostname": "ghost@far.invalid",
+                "hashserver": {"bufferdir": "/srv/b"},
+            }
+        ]
+    }
+    project.write_clusters()
+    hs = project.start("hashserver")
+
+    result = project.run("seamless-service-ps", "--server")
+    assert result.returncode == 255
+    rows = table(result.stdout)
+    assert rows == [
+        HEADER,
+        ["hashserver", "myproj", "-", "running", str(hs["port"]), "-", "-"],
+        ["-", "-", "-", "unreachable", "-", "-", "-"],
+    ]
+    assert result.stderr.startswith(
+        "seamless-service-ps: ghost@nowhere.invalid: cannot reach ghost@nowhere.invalid over SSH"
+    )
+    assert result.stderr.count("\n") == 1
+    wide = table(project.run("seamless-service-ps", "--server", "--wide").stdout)
+    assert wide[0] == [
+        "CLUSTER",
+        "SERVICE",
+        "MODE",
+        "PROJECT",
+        "STAGE",
+        "SUBSTAGE",
+        "PROCESS",
+        "PORT",
+        "PERSISTENT",
+        "SIZE",
+        "HOST",
+        "KEY",
+    ]
+    assert [
+        "remote",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "unreachable",
+        "-",
+        "-",
+        "-",
+        "ghost@nowhere.invalid",
+        "-",
+    ] in wide
+
+    # --all-clusters: every cluster, a CLUSTER column, the unreachable ones marked.
+    result = project.run("seamless-service-ps", "--all-clusters")
+    assert result.returncode == 255
+    rows = table(result.stdout)
+    assert rows[0] == ["CLUSTER", *HEADER]
+    assert ["remote", "hashserver", "myproj", "-", "running", str(hs["port"]), "-", "-"] in rows
+    assert ["far", "-", "-", "-", "unreachable", "-", "-", "-"] in rows
+    assert ["remote", "-", "-", "-", "unreachable", "-", "-", "-"] in rows
+
+    # Per-service commands go to the frontend of that service; the database's is down.
+    result = project.run("seamless-service-stop", "--service", "database")
+    assert result.returncode == 255
+    assert result.stderr.startswith("seamless-service-stop: cannot reach ghost@nowhere.invalid over SSH")
+    # ... and stopping the reachable hashserver still works.
+    assert (
+        project.ok("seamless-service-stop", "--service", "hashserver").stdout
+        == "hashserver-remote-rw-myproj: stopped\n"
+    )
+
+
+def test_every_frontend_is_visited(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    """A cluster with two frontends (svc and root): ps and cluster-wide stop cover both."""
+    project = Project(tmp_path, sshd_isolated)
+    second = dict(project.remote_cluster()["frontends"][0])
+    second["ssh_hostname"] = "rhltest-root"
+    second["hostname"] = "localhost"
+    del second["hashserver"]
+    project.clusters["remote"]["frontends"][0].pop("database")
+    project.clusters["remote"]["frontends"].append(second)
+    project.write_clusters()
+    hs = project.start("hashserver")
+    db = project.start("database")
+    assert (
+        sshd_isolated.home("root") / ".remote-http-launcher" / "server" / "database-remote-rw-myproj.json"
+    ).exists()
+    rows = table(project.ok("seamless-service-ps", "--server", "--wide").stdout)
+    hosts = {(r[1], r[10]) for r in rows[1:]}
+    assert hosts == {("hashserver", "rhltest-svc"), ("database", "rhltest-root")}
+    assert {int(r[7]) for r in rows[1:]} == {hs["port"], db["port"]}
+    stopped = project.ok("seamless-service-stop", "--cluster", "remote")
+    assert sorted(stopped.stdout.splitlines()) == [
+        "database-remote-rw-myproj: stopped",
+        "hashserver-remote-rw-myproj: stopped",
+    ]
