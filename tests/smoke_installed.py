@@ -78,11 +78,47 @@ def main() -> int:
             proc = run([str(bin_dir / "python"), "-c", "import seamless_config_services"], env)
             if proc.returncode != 0:
                 failures.append(f"import seamless_config_services: {proc.stderr.strip()}")
+            failures += client_commands(bin_dir, env, pathlib.Path(tmp))
     for failure in failures:
         print(f"FAIL {failure}")
-    checks = len(SERVER_COMMANDS) * 2 + 4
+    checks = len(SERVER_COMMANDS) * 2 + 4 + (len(CLIENT_COMMANDS) * 2 + 1 if role == "client" else 0)
     print(f"smoke ({role}): {checks - len(failures)} checks ok, {len(failures)} failed")
     return 1 if failures else 0
+
+
+CLIENT_COMMANDS = [
+    f"seamless-service-{name}"
+    for name in ("ps", "stop", "rm", "logs", "inspect", "clear", "resolve", "start", "restart")
+]
+
+
+def client_commands(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Path) -> list[str]:
+    """Every seamless-service-* command answers --help and --version; resolve works from a
+    cluster file (a fresh HOME)."""
+    failures = []
+    for name in CLIENT_COMMANDS:
+        for flag in ("--version", "--help"):
+            proc = run([str(bin_dir / name), flag], env)
+            if proc.returncode != 0 or not proc.stdout:
+                failures.append(f"{name} {flag}: exit {proc.returncode}: {proc.stderr.strip()}")
+    home = tmp / "client-home"
+    (home / ".seamless").mkdir(parents=True)
+    (home / ".seamless" / "clusters.yaml").write_text(
+        "local_cluster: here\nhere:\n  type: local\n  frontends:\n    - hashserver: {bufferdir: /srv/b}\n"
+    )
+    argv = [
+        str(bin_dir / "seamless-service-resolve"),
+        "--service",
+        "hashserver",
+        "--cluster",
+        "here",
+        "--project",
+        "p",
+    ]
+    proc = run(argv, {**env, "HOME": str(home)})
+    if proc.returncode != 0 or '"key": "hashserver-here-rw-p"' not in proc.stdout:
+        failures.append(f"seamless-service-resolve: exit {proc.returncode}: {proc.stdout}{proc.stderr}")
+    return failures
 
 
 if __name__ == "__main__":

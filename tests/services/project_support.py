@@ -130,11 +130,18 @@ class Project:
         return self.sshd.home(self.user)
 
     # -- commands ----------------------------------------------------------------------------
-    def run(self, command: str, *args: str, timeout: float = 120, cwd: pathlib.Path | None = None) -> Result:
+    def run(
+        self,
+        command: str,
+        *args: str,
+        timeout: float = 120,
+        cwd: pathlib.Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
         proc = subprocess.run(
             [find_command(command), *args],
             cwd=cwd or self.dir,
-            env=self.env,
+            env=env or self.env,
             capture_output=True,
             text=True,
             timeout=timeout,

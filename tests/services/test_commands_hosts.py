@@ -156,3 +156,35 @@ def test_every_frontend_is_visited(sshd_isolated: SSHD, tmp_path: pathlib.Path) 
         "database-remote-rw-myproj: stopped",
         "hashserver-remote-rw-myproj: stopped",
     ]
+
+
+def test_fast_path_answers_exactly_as_the_full_path(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    """resolve and ps --server answer from a stat-keyed cache; the answer is byte for byte the
+    full path's, and any change to a configuration file is seen at once."""
+    project = Project(tmp_path, sshd_isolated)
+    project.start("hashserver")
+    project.start("database", "--stage", "s1")
+    slow = dict(project.env, SEAMLESS_SERVICES_NO_FAST_PATH="1")
+    commands = [
+        ("seamless-service-ps", "--server"),
+        ("seamless-service-ps", "--server", "--json"),
+        ("seamless-service-ps", "--server", "--wide", "--service", "database"),
+        ("seamless-service-ps", "--cluster", "remote", "--status", "running"),
+        ("seamless-service-resolve", "--service", "database", "--cluster", "remote", "--project", "myproj"),
+    ]
+    cache = project.home / ".cache" / "seamless-config-services"
+    for argv in commands:
+        fast = [project.run(*argv) for _ in range(2)]  # a miss (fills the cache), then a hit
+        full = project.run(*argv, env=slow)
+        assert fast[0] == fast[1] == full, argv
+        assert full.returncode == 0 and full.stdout
+    assert len(list(cache.glob("*.marshal"))) == len(commands) - 1  # --json/--wide share a plan
+
+    # A change to the configuration is seen by the next call: the profile now selects 'here'.
+    project.write_commands([{"project": "myproj"}], [{"cluster": "here"}])
+    assert project.run("seamless-service-ps", "--server").stdout == " ".join(HEADER) + "\n"
+    # ... and to the cluster files: the resolved workdir follows a new bufferdir.
+    project.clusters["remote"]["frontends"][0]["database"]["database_dir"] = "~/elsewhere"
+    project.write_clusters()
+    moved = project.run(*commands[-1]).json_lines()[0]
+    assert moved["workdir"] == "~/elsewhere/myproj"

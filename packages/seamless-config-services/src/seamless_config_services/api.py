@@ -476,10 +476,14 @@ def _running_on(target: str | None, workdir: str) -> list[str]:
 
 def start(request: Request, *, log_level: str | None = None) -> dict[str, Any]:
     """Launch (or reuse) the service through the launcher; the connection payload."""
+    from remote_http_launcher.errors import RhlError
     from remote_http_launcher.launch.api import run
 
     resolution = resolve(request)
-    payload = run(resolution.launcher_config, log_level=log_level)
+    try:
+        payload = run(resolution.launcher_config, log_level=log_level)
+    except RhlError as exc:  # the launcher's one-line reason (it already showed its progress)
+        raise ServiceError(f"{resolution.key}: {exc}") from None
     return {"key": resolution.key, "host": resolution.ssh_target or "localhost", **payload}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from remote_http_launcher import paths, state
+from remote_http_launcher.errors import RhlError
 
 if TYPE_CHECKING:
     from .api import Request
@@ -28,7 +29,7 @@ def mark_stale(key: str) -> str | None:
 
     try:
         state.update_state(key, change, client=True)
-    except Exception as exc:  # a corrupt file must not make the stop fail
+    except (OSError, RhlError) as exc:  # a corrupt file must not make the stop fail
         return f"could not mark {paths.state_path(key, client=True)} stale: {exc}"
     return None
 

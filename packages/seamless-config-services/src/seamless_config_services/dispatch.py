@@ -13,20 +13,18 @@ same argument parser the installed ``rhl-*`` scripts use.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import os
 import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import IO
 
 from .errors import HelperFailed, HostUnreachable, ServiceError
+
+TYPE_CHECKING = False  # the commands' fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO
 
 #: Prepended to every remote helper call (the seeds' contract: conda-base installs work
 #: without any shell start-up edits).
@@ -37,13 +35,18 @@ CALL_TIMEOUT = 120.0
 LOCAL = None  # the target of helpers that run on this machine
 
 
-@dataclass(frozen=True)
 class Call:
     """One helper invocation: where (``None`` = here), which helper, which arguments."""
 
-    target: str | None
-    helper: str
-    args: tuple[str, ...]
+    __slots__ = ("args", "helper", "target")
+
+    def __init__(self, target: str | None, helper: str, args: tuple[str, ...]) -> None:
+        self.target = target
+        self.helper = helper
+        self.args = tuple(args)
+
+    def __repr__(self) -> str:
+        return f"Call({self.target!r}, {self.helper!r}, {self.args!r})"
 
     @property
     def where(self) -> str:
@@ -57,14 +60,16 @@ class Call:
         return f"ssh {shlex.quote(self.target)} {shlex.quote(remote_command(self.helper, self.args))}"
 
 
-@dataclass(frozen=True)
 class Result:
     """What a helper printed and returned."""
 
-    call: Call
-    rc: int
-    stdout: str
-    stderr: str
+    __slots__ = ("call", "rc", "stderr", "stdout")
+
+    def __init__(self, call: Call, rc: int, stdout: str, stderr: str) -> None:
+        self.call = call
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
 
     def json_rows(self) -> list[dict[str, object]]:
         """Parse NDJSON output (``--json`` helpers); a garbled line is a one-line error."""
@@ -110,18 +115,32 @@ def remote_command(helper: str, args: Sequence[str]) -> str:
     return " ".join(words)
 
 
-def ssh_argv(target: str, helper: str, args: Sequence[str]) -> list[str]:
-    from remote_http_launcher.launch.executors import SSHExecutor
+#: The OpenSSH options of every call; the ControlPath directory is the launcher's, so the
+#: commands and the launcher share their master connections.
+CONNECT_TIMEOUT = 10
+CONTROL_PERSIST = 60
+_control_dir: str | None = None
 
-    executor = SSHExecutor(target)
+
+def control_dir() -> str:
+    global _control_dir
+    if _control_dir is None:
+        from remote_http_launcher.launch.executors import control_directory
+
+        _control_dir = control_directory()
+    return _control_dir
+
+
+def ssh_argv(target: str, helper: str, args: Sequence[str]) -> list[str]:
     return [
         "ssh",
-        *executor.base_options(),
-        *executor.mux_options(),
-        "-n",
-        target,
-        remote_command(helper, args),
-    ]
+        "-o", "BatchMode=yes",
+        "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
+        "-o", f"ControlPath={os.path.join(control_dir(), '%C')}",
+        "-o", "ControlMaster=auto",
+        "-o", f"ControlPersist={CONTROL_PERSIST}",
+        "-n", target, remote_command(helper, args),
+    ]  # fmt: skip
 
 
 # -- local calls ------------------------------------------------------------------------------
@@ -131,6 +150,10 @@ _LOCAL_LOCK = threading.Lock()  # stdout/stderr redirection is process-wide
 
 def _run_local(call: Call, stdout: IO[str] | None) -> Result:
     """Run the helper's body in this process. ``stdout`` given: stream into it (passthrough)."""
+    import contextlib
+    import importlib
+    import io
+
     from remote_http_launcher.cli import COMMAND_MODULES
     from remote_http_launcher.cli._fastparse import NotFast, parse
     from remote_http_launcher.cli._out import run_reporting
@@ -221,7 +244,8 @@ def run(call: Call, *, stdout: IO[str] | None = None, timeout: float | None = CA
     return _run_remote(call, stdout, timeout)
 
 
-Outcome = Result | ServiceError
+if TYPE_CHECKING:
+    Outcome = Result | ServiceError
 
 
 def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Outcome]:
@@ -251,6 +275,8 @@ def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Ou
             for index in rest:
                 one(index)
             return
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(8, len(rest))) as pool:
             list(pool.map(one, rest))
 
@@ -265,14 +291,3 @@ def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Ou
     for thread in threads:
         thread.join()
     return [o for o in outcomes if o is not None]
-
-
-def map_calls(
-    calls: Sequence[Call], handle: Callable[[Call, Outcome], None], *, timeout: float = CALL_TIMEOUT
-) -> None:
-    for call, outcome in zip(calls, run_many(calls, timeout=timeout)):
-        handle(call, outcome)
-
-
-def environment_home() -> str:
-    return os.path.expanduser("~")

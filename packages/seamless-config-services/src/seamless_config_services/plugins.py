@@ -80,7 +80,7 @@ def manager() -> pluggy.PluginManager:
     for ep in selected_entry_points():
         try:
             plugin = ep.load()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a plugin raises on import
             # A broken third-party plugin must not take the built-in services down with it:
             # one warning line, and the commands go on without it.
             sys.stderr.write(f"warning: plugin {ep.name!r} ({ep.value}) not loaded: {exc}\n")
