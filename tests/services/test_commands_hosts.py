@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 
+import pytest
 from project_support import Project, table
 
 from conftest import wait_gone
@@ -188,3 +189,58 @@ def test_fast_path_answers_exactly_as_the_full_path(sshd_isolated: SSHD, tmp_pat
     project.write_clusters()
     moved = project.run(*commands[-1]).json_lines()[0]
     assert moved["workdir"] == "~/elsewhere/myproj"
+
+
+def test_logs_follow_streams_until_interrupted(tmp_path: pathlib.Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from project_support import get_status
+
+    from conftest import find_command
+
+    project = Project(tmp_path)
+    hs = project.start("hashserver")
+    follow = subprocess.Popen(
+        [find_command("seamless-service-logs"), "--service", "hashserver", "--follow"],
+        cwd=project.dir,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follow.stdout is not None
+        first = follow.stdout.readline()
+        assert first  # the log so far
+        assert get_status(hs["port"], "healthcheck") == 200
+        deadline = time.monotonic() + 30
+        line = ""
+        while "GET /healthcheck" not in line and time.monotonic() < deadline:
+            line = follow.stdout.readline()
+        assert "GET /healthcheck" in line
+        follow.send_signal(signal.SIGINT)  # Ctrl-C is how following ends: exit 0, like rhl-logs
+        assert follow.wait(timeout=30) == 0
+    finally:
+        follow.kill()
+        follow.wait()
+    project.ok("seamless-service-stop", "--service", "hashserver")
+
+
+def test_python_api_returns_plain_rows(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seamless_config_services import api
+
+    project = Project(tmp_path)
+    hs = project.start("hashserver")
+    for name in ("HOME", "REMOTE_HTTP_LAUNCHER_DIR"):
+        monkeypatch.setenv(name, project.env[name])
+    monkeypatch.chdir(project.dir)
+    rows = api.status(api.Request(cluster="here"), view="server")
+    assert [(r["service"], r["key"], r["process"], r["port"]) for r in rows] == [
+        ("hashserver", "hashserver-here-rw-myproj", "running", hs["port"])
+    ]
+    resolved = api.resolve_json(api.Request(service="hashserver", cluster="here", project="myproj"))
+    assert resolved["key"] == "hashserver-here-rw-myproj"
+    outcome = api.stop(api.Request(service="hashserver"))
+    assert (outcome.lines, outcome.exit_code) == (["hashserver-here-rw-myproj: stopped"], 0)

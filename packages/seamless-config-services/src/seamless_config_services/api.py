@@ -185,6 +185,19 @@ def ps(
     return report
 
 
+def status(
+    request: Request, *, view: str = "cluster", status: str | None = None, persistent: bool = False
+) -> list[dict[str, Any]]:
+    """The rows of :func:`ps` as plain dicts (the objects ``seamless-service-ps --json``
+    prints); problems raise the first one as :class:`ServiceError`."""
+    from .rows import json_row
+
+    report = ps(request, view=view, status=status, persistent=persistent)
+    if report.problems and not report.rows:
+        raise ServiceError(report.problems[0])
+    return [json_row(row) for row in report.rows]
+
+
 def _gather_by_target(
     report: Report,
     calls: Sequence[Call],
@@ -384,11 +397,16 @@ def logs(
         args.append("--follow")
     if previous:
         args.append("--previous")
-    result = dispatch.run(
-        Call(resolution.ssh_target, "rhl-logs", tuple(args)),
-        stdout=stdout or sys.stdout,
-        timeout=None if follow else dispatch.CALL_TIMEOUT,
-    )
+    try:
+        result = dispatch.run(
+            Call(resolution.ssh_target, "rhl-logs", tuple(args)),
+            stdout=stdout or sys.stdout,
+            timeout=None if follow else dispatch.CALL_TIMEOUT,
+        )
+    except KeyboardInterrupt:
+        if follow:  # Ctrl-C is how following ends, here as with rhl-logs itself
+            return 0
+        raise
     if result.rc != 0:
         raise HelperFailed(result.error_line(), result.rc)
     return 0
