@@ -1,16 +1,20 @@
 """The documentation stays true: help blocks, the fast --help text, and links.
 
-* every helper has docs/reference/<name>.md whose "## --help" block is the installed
-  command's exact ``--help`` output;
+* every helper and every seamless-service-* command has docs/reference/<name>.md whose
+  "## --help" block is the installed command's exact ``--help`` output;
 * cli/_helptext.py and the generated scripts (the fast --help paths) equal what click
   renders now;
 * shell completion works as docs/reference/shell-completion.md says;
 * every page is reachable from docs/index.md and every relative link (and anchor) in docs/
-  resolves.
+  resolves;
+* every hook of seamless-config-services has a heading in docs/services/plugins.md, and the
+  copies of tested material (the worked examples of keys, the example plugin) are current.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import pathlib
 import re
@@ -21,11 +25,14 @@ import pytest
 
 from conftest import find_command
 from remote_http_launcher.cli import COMMAND_MODULES, _genhelp, load_command
+from seamless_config_services import hookspecs
+from seamless_config_services.cli import COMMANDS as SERVICE_COMMAND_MODULES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference"
 HELPERS = sorted(COMMAND_MODULES)
+SERVICE_COMMANDS = sorted(SERVICE_COMMAND_MODULES)
 REQUIRED_SECTIONS = ("## --help", "## Behaviour", "## Exit codes", "## Examples")
 
 # [text](target) — but not images, and not inside code spans/blocks (stripped first).
@@ -74,7 +81,12 @@ def test_every_helper_is_in_command_modules() -> None:
     assert len(HELPERS) == 13
 
 
-@pytest.mark.parametrize("name", HELPERS)
+def test_every_service_command_is_in_commands() -> None:
+    assert len(SERVICE_COMMANDS) == 9
+    assert all(name.startswith("seamless-service-") for name in SERVICE_COMMANDS)
+
+
+@pytest.mark.parametrize("name", HELPERS + SERVICE_COMMANDS)
 def test_reference_page_exists_with_sections(name: str) -> None:
     page = REFERENCE / f"{name}.md"
     assert page.is_file(), f"missing {page.relative_to(ROOT)}"
@@ -88,7 +100,7 @@ def test_reference_page_exists_with_sections(name: str) -> None:
     assert positions == sorted(positions), f"{page.name}: sections out of order"
 
 
-@pytest.mark.parametrize("name", HELPERS)
+@pytest.mark.parametrize("name", HELPERS + SERVICE_COMMANDS)
 def test_help_block_matches_installed_command(name: str) -> None:
     expected = run_help(name)
     documented = help_block(REFERENCE / f"{name}.md")
@@ -167,6 +179,15 @@ def test_helper_listed_in_overview_pages(name: str) -> None:
         )
 
 
+@pytest.mark.parametrize("name", SERVICE_COMMANDS)
+def test_service_command_listed_in_overview_pages(name: str) -> None:
+    for page in ("index.md", "reference/exit-codes.md"):
+        text = (DOCS / page).read_text(encoding="utf-8")
+        assert f"({'' if page != 'index.md' else 'reference/'}{name}.md)" in text, (
+            f"docs/{page} does not link {name}"
+        )
+
+
 def test_index_links_exist_and_cover_every_page() -> None:
     index = DOCS / "index.md"
     linked = set()
@@ -231,3 +252,69 @@ def test_launcher_reference_page_matches_help_and_script() -> None:
         assert script.read_text(encoding="utf-8") == _genhelp.launcher_script_text(), (
             "scripts/remote-http-launcher is stale: run `python -m remote_http_launcher.cli._genhelp`"
         )
+
+
+# -- seamless-config-services: hooks and copies of tested material -----------------------------
+
+PLUGINS_PAGE = DOCS / "services" / "plugins.md"
+CONFIGURATION_PAGE = DOCS / "services" / "configuration.md"
+EXAMPLE_PLUGIN = ROOT / "tests" / "plugins" / "seamless-example-service"
+
+
+def hookspec_names() -> list[str]:
+    """The functions of seamless_config_services.hookspecs marked with its hookspec marker."""
+    marker = hookspecs.PROJECT + "_spec"
+    return sorted(
+        name
+        for name, value in vars(hookspecs).items()
+        if inspect.isfunction(value) and hasattr(value, marker)
+    )
+
+
+def headings(page: pathlib.Path) -> list[str]:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    return re.findall(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", text, re.MULTILINE)
+
+
+def test_hookspecs_are_found() -> None:
+    """Guard against a marker lookup that silently finds nothing."""
+    assert "register_service_types" in hookspec_names()
+
+
+@pytest.mark.parametrize("hook", hookspec_names())
+def test_every_hook_has_a_heading_in_the_plugin_guide(hook: str) -> None:
+    found = [h for h in headings(PLUGINS_PAGE) if hook in h]
+    assert found, f"hook {hook!r} has no heading in docs/services/plugins.md: document it"
+
+
+def fenced_blocks(page: pathlib.Path, language: str) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```[ \t]*$", text, re.MULTILINE | re.DOTALL)
+
+
+def _string_constant(path: pathlib.Path, name: str) -> str:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, str)
+            return value
+    raise AssertionError(f"{path.name} has no {name}")
+
+
+def test_worked_examples_in_the_configuration_reference_are_the_tested_ones() -> None:
+    """docs/services/configuration.md says its table of keys is tested: it must be the table
+    (and cluster file) that tests/services/test_worked_examples.py resolves."""
+    source = ROOT / "tests" / "services" / "test_worked_examples.py"
+    text = CONFIGURATION_PAGE.read_text(encoding="utf-8")
+    assert _string_constant(source, "TABLE") in text, "the worked-examples table differs from the tested one"
+    assert _string_constant(source, "CLUSTERS_YAML") in fenced_blocks(CONFIGURATION_PAGE, "yaml"), (
+        "the worked-examples cluster file differs from the tested one"
+    )
+
+
+def test_plugin_guide_shows_the_example_plugin_as_it_is() -> None:
+    pyproject = (EXAMPLE_PLUGIN / "pyproject.toml").read_text(encoding="utf-8")
+    module = (EXAMPLE_PLUGIN / "src" / "seamless_example_service" / "__init__.py").read_text(encoding="utf-8")
+    page = "docs/services/plugins.md"
+    assert pyproject in fenced_blocks(PLUGINS_PAGE, "toml"), f"{page}: the example's pyproject.toml is stale"
+    assert module in fenced_blocks(PLUGINS_PAGE, "python"), f"{page}: the example plugin module is stale"

@@ -30,6 +30,15 @@ def test_local_cluster_without_ssh(tmp_path: pathlib.Path) -> None:
     assert rows[1][:6] == ["hashserver", "myproj", "-", "running", str(hs["port"]), "empty"]
     state = project.server_state(key, remote=False)
     assert state["workdir"] == str(project.local_buffers / "myproj")
+    # rm refuses the state of a running service, and then keeps the client side too.
+    refused = project.run("seamless-service-rm", "--service", "hashserver")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert (project.state / "server" / f"{key}.json").exists() and (
+        project.state / "client" / f"{key}.json"
+    ).exists()
+    assert refused.stderr.splitlines()[-1] == (
+        "seamless-service-rm: the client connection file was kept (the server side was not removed)"
+    )
     stopped = project.ok("seamless-service-stop", "--service", "hashserver")
     assert stopped.stdout == f"{key}: stopped\n"
     assert wait_gone(state["pid"])
@@ -126,10 +135,17 @@ def test_unreachable_frontend_marks_its_rows_and_the_rest_is_shown(
     result = project.run("seamless-service-stop", "--service", "database")
     assert result.returncode == 255
     assert result.stderr.startswith("seamless-service-stop: cannot reach ghost@nowhere.invalid over SSH")
-    # ... and stopping the reachable hashserver still works.
-    assert (
-        project.ok("seamless-service-stop", "--service", "hashserver").stdout
-        == "hashserver-remote-rw-myproj: stopped\n"
+    # Cluster-wide stop is best effort: the reachable frontend's services are stopped, the
+    # dead one is reported, and the exit code says something was left undone.
+    result = project.run("seamless-service-stop", "--cluster", "remote")
+    assert result.returncode == 255
+    assert result.stdout == "hashserver-remote-rw-myproj: stopped\n"
+    assert result.stderr.startswith("seamless-service-stop: cannot reach ghost@nowhere.invalid over SSH")
+    # --client, --server and --all-clusters exclude each other.
+    both = project.run("seamless-service-ps", "--server", "--all-clusters")
+    assert (both.returncode, both.stderr) == (
+        2,
+        "seamless-service-ps: --client, --server and --all-clusters are mutually exclusive\n",
     )
 
 

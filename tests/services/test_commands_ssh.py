@@ -249,3 +249,27 @@ def test_false_pass_protocol(project: Project) -> None:
         ("database", "running", "populated"),
         ("hashserver", "running", "empty"),
     ]
+
+
+def test_stop_closes_the_tunnel(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    """A cluster with ``tunnel: true``: the service is reached through a local port; stopping
+    it marks the connection file stale and ends the tunnel the launcher started."""
+    project = Project(tmp_path, sshd_isolated)
+    project.clusters["remote"]["tunnel"] = True
+    project.write_clusters()
+    hs = project.start("hashserver")
+    connection = project.client_state(HS)
+    remote_port = project.server_state(HS)["port"]
+    assert (connection["hostname"], connection["tunneled-port"], hs["port"]) == (
+        "localhost",
+        remote_port,
+        connection["port"],
+    )
+    assert get_status(connection["port"], "healthcheck") == 200
+    record = json.loads((project.state / "client" / ".tunnels" / f"{HS}.json").read_text())
+    monitor = record["monitor_pid"]
+    assert pid_exists(monitor)
+    assert project.ok("seamless-service-stop", "--service", "hashserver").stdout == f"{HS}: stopped\n"
+    assert wait_gone(monitor)
+    assert project.client_state(HS)["status"] == "stale"
+    assert not (project.state / "client" / ".tunnels" / f"{HS}.json").exists()

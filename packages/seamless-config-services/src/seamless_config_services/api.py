@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from . import dispatch
 from .dispatch import Call
-from .errors import ConfigError, HelperFailed, ServiceError, UsageError
+from .errors import ConfigError, HelperFailed, HostUnreachable, ServiceError, UsageError
 from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration
 from .rows import Filters, empty_row
 from .status import Report
@@ -181,7 +181,7 @@ def ps(
                 walks.extend(_workdir_walks(configuration, request))
     if walks:
         st.merge_persistent(report, st.run_walks(walks, report), filters)
-    st.mark_not_applicable(report.rows, walked=bool(walks))
+    st.mark_not_applicable(report.rows)
     return report
 
 
@@ -210,9 +210,10 @@ def _gather_by_target(
     for call, outcome in zip(calls, dispatch.run_many(calls)):
         clusters = by_target[call.target]
         if isinstance(outcome, ServiceError):
-            report.fail(f"{call.where}: {outcome}", outcome.exit_code)
-            for name in sorted(clusters):
-                report.rows.append(empty_row(cluster=name, process="unreachable", host=call.where))
+            report.host_failed(call.where, outcome)
+            if isinstance(outcome, HostUnreachable):  # reached but failing is not "unreachable"
+                for name in sorted(clusters):
+                    report.rows.append(empty_row(cluster=name, process="unreachable", host=call.where))
             continue
         if outcome.rc != 0:
             report.fail(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)
@@ -275,12 +276,14 @@ def _workdir_walks(configuration: Configuration, request: Request) -> list[Any]:
 # -- actions on services ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Selected:
-    """Keys to act on, per host."""
+    """Keys to act on, per host, and the hosts that could not be asked (best effort: one
+    dead frontend does not stop the others from being served)."""
 
     by_target: dict[str | None, list[str]]
     resolution: Any = None
+    problems: list[tuple[str, int]] = field(default_factory=list)
 
 
 def select(request: Request, configuration: Configuration | None = None) -> Selected:
@@ -300,16 +303,21 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     known = list(configuration.clusters.clusters)
     targets = cluster_targets(configuration, request.cluster)
     filters = request.filters()
-    by_target: dict[str | None, list[str]] = {}
-    for call, outcome in zip(targets, dispatch.run_many(st.state_calls(targets, None))):
+    selected = Selected({})
+    for target, outcome in zip(targets, dispatch.run_many(st.state_calls(targets, None))):
         if isinstance(outcome, ServiceError):
-            raise outcome
-        outcome.check()
+            selected.problems.append((str(outcome), outcome.exit_code))
+            continue
+        if outcome.rc != 0:
+            selected.problems.append(
+                (f"rhl-ps on {target or 'localhost'}: {outcome.error_line()}", outcome.rc)
+            )
+            continue
         for state_row in outcome.json_rows():
-            row = st.process_row(state_row, host=call, client=False, known=known)
+            row = st.process_row(state_row, host=target, client=False, known=known)
             if row.get("cluster") == request.cluster and filters.keep(row):
-                by_target.setdefault(call, []).append(str(row["key"]))
-    return Selected(by_target)
+                selected.by_target.setdefault(target, []).append(str(row["key"]))
+    return selected
 
 
 def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: Sequence[str] = ()) -> Outcome:
@@ -330,6 +338,8 @@ def stop(request: Request) -> Outcome:
 
     selected = select(request)
     outcome = _run_per_target("rhl-stop", selected.by_target)
+    for message, code in selected.problems:
+        outcome.fail(message, code)
     for keys in selected.by_target.values():
         for key in keys:
             if _stopped(outcome, key):
@@ -364,7 +374,14 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
         selected = select(request, configuration)
         extra = ["--server", "--force"] if force else ["--server"]
         part = _run_per_target("rhl-rm", selected.by_target, extra)
+        for message, code in selected.problems:
+            part.fail(message, code)
         _absorb(outcome, part)
+        if part.exit_code and request.service and client:
+            # The server side was refused (a service still running, a host down): keep this
+            # machine's connection file, so both sides still describe the same service.
+            outcome.problems.append("the client connection file was kept (the server side was not removed)")
+            return outcome
     if client:
         keys = clientstate.client_keys(request, configuration)
         for key in keys:

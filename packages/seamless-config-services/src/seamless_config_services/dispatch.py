@@ -219,18 +219,12 @@ def _communicate(call: Call, argv: list[str], stdout: IO[str] | None, timeout: f
 def _run_remote(call: Call, stdout: IO[str] | None, timeout: float | None) -> Result:
     assert call.target is not None
     result = _communicate(call, ssh_argv(call.target, call.helper, call.args), stdout, timeout)
+    from remote_http_launcher.launch import executors
+
     if result.rc == 255:
-        raise HostUnreachable(
-            f"cannot reach {call.target} over SSH: {result.error_line()} "
-            f"(check that 'ssh {call.target} true' works without a password)"
-        )
-    if result.rc == 127 and "not found" in result.stderr.lower():
-        raise HelperFailed(
-            f"{call.helper} is not installed on {call.target} (not found even with "
-            "$HOME/miniforge3/bin:$HOME/miniconda3/bin prepended to PATH): run "
-            "'pip install remote-http-launcher' there",
-            127,
-        )
+        raise HostUnreachable(executors.unreachable_message(call.target, result.error_line()))
+    if executors.helpers_missing(result.rc, result.stderr):
+        raise HelperFailed(executors.helpers_missing_message(call.helper, call.target), 127)
     return result
 
 

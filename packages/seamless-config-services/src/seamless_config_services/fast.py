@@ -293,7 +293,7 @@ def _run_ps(values: dict[str, Any], plan: dict[str, Any]) -> int:
             row = rows.process_row(state_row, identity, host=call.target, client=False)
             if row.get("service") and row.get("cluster") == plan["cluster"] and filters.keep(row):
                 found.append(row)
-    rows.mark_not_applicable(found, set(plan["persistent"]), set(plan["types"]), walked=False)
+    rows.mark_not_applicable(found, set(plan["persistent"]), set(plan["types"]))
     if values.get("--json"):
         sys.stdout.write("".join(json.dumps(rows.json_row(r), sort_keys=True) + "\n" for r in found))
     else:

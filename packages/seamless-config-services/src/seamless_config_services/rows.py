@@ -94,17 +94,14 @@ def process_row(
 
 
 def mark_not_applicable(
-    rows: list[dict[str, Any]], persistent_types: set[str], known_types: set[str], walked: bool
+    rows: list[dict[str, Any]], persistent_types: set[str], known_types: set[str]
 ) -> None:
-    """Non-persistent services show ``n/a``; persistent ones with no data found ``absent``."""
+    """Services without persistent data show ``n/a``. (Persistent ones keep ``-`` unless a walk
+    found their directory: a directory not found by a bounded walk is not proven absent.)"""
     for row in rows:
         service = row.get("service")
-        if service not in known_types or row.get("persistent") is not None:
-            continue
-        if service not in persistent_types:
+        if service in known_types and service not in persistent_types and row.get("persistent") is None:
             row["persistent"] = "n/a"
-        elif walked and row.get("process") != "unreachable":
-            row["persistent"] = "absent"
 
 
 def display_project(row: dict[str, Any]) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import dispatch
 from .dispatch import Call
-from .errors import HelperFailed, ServiceError
+from .errors import HelperFailed, HostUnreachable, ServiceError
 from .model import Configuration
 from .plugins import service_types
 from .rows import IDENTITY_FIELDS, Filters, empty_row
@@ -32,9 +32,23 @@ class Report:
     problems: list[str] = field(default_factory=list)
     exit_code: int = 0
 
+    #: Hosts already reported unreachable (their other calls fail the same way: said once).
+    unreachable: set[str] = field(default_factory=set)
+
     def fail(self, message: str, exit_code: int) -> None:
         self.problems.append(message)
         self.exit_code = max(self.exit_code, exit_code)
+
+    def host_failed(self, where: str, error: ServiceError) -> bool:
+        """Record a call's failure on ``where``; False when that host was already reported."""
+        from .errors import HostUnreachable
+
+        if isinstance(error, HostUnreachable):
+            if where in self.unreachable:
+                return False
+            self.unreachable.add(where)
+        self.fail(f"{where}: {error}", error.exit_code)
+        return True
 
 
 def identity_fields(state_row: dict[str, Any], known_clusters: Iterable[str]) -> dict[str, Any]:
@@ -52,12 +66,12 @@ def process_row(
     return _process_row(state_row, identity_fields(state_row, known), host=host, client=client)
 
 
-def mark_not_applicable(rows: list[dict[str, Any]], walked: bool) -> None:
+def mark_not_applicable(rows: list[dict[str, Any]]) -> None:
     from . import rows as row_model
 
     types = service_types().by_name
     persistent = {name for name, t in types.items() if t.persistent}
-    row_model.mark_not_applicable(rows, persistent, set(types), walked)
+    row_model.mark_not_applicable(rows, persistent, set(types))
 
 
 # -- persistent walks -------------------------------------------------------------------------
@@ -210,9 +224,7 @@ def run_walks(walks: Sequence[Walk], report: Report) -> list[tuple[Walk, dict[st
     found: list[tuple[Walk, dict[str, Any]]] = []
     for walk, outcome in zip(walks, outcomes):
         if isinstance(outcome, ServiceError):
-            report.fail(
-                f"persistent {walk.service} on {walk.target or 'localhost'}: {outcome}", outcome.exit_code
-            )
+            report.host_failed(walk.target or "localhost", outcome)
             continue
         if outcome.rc != 0:
             report.fail(f"persistent {walk.service}: {outcome.error_line()}", outcome.rc)
@@ -238,8 +250,9 @@ def gather_state(
     known = list(known)
     for call, outcome in zip(calls, dispatch.run_many(calls)):
         if isinstance(outcome, ServiceError):
-            report.fail(f"{call.where}: {outcome}", outcome.exit_code)
-            report.rows.append(empty_row(process="unreachable", host=call.where))
+            report.host_failed(call.where, outcome)
+            if isinstance(outcome, HostUnreachable):
+                report.rows.append(empty_row(process="unreachable", host=call.where))
             continue
         if outcome.rc != 0:
             error = HelperFailed(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)

@@ -146,6 +146,28 @@ def control_directory() -> str:
     return directory
 
 
+def unreachable_message(host: str, error: str) -> str:
+    """What an ssh exit status 255 means, and what to check (the launcher and the
+    seamless-service-* commands say it the same way)."""
+    return (
+        f"cannot reach {host} over SSH: {error} (check ssh_hostname in the configuration, "
+        f"and that 'ssh {host} true' works without a password)"
+    )
+
+
+def helpers_missing(rc: int, stderr: str) -> bool:
+    """The remote shell could not find the helper (exit 127, 'command not found')."""
+    return rc == 127 and "not found" in stderr.lower()
+
+
+def helpers_missing_message(helper: str, host: str) -> str:
+    return (
+        f"{helper} is not installed on {host} (not found even with "
+        "$HOME/miniforge3/bin:$HOME/miniconda3/bin prepended to PATH): run "
+        "'pip install remote-http-launcher' there, into the system Python or the conda base env"
+    )
+
+
 class SSHExecutor(Executor):
     """Helpers on ``host``, reached through one OpenSSH master connection."""
 
@@ -257,16 +279,9 @@ class SSHExecutor(Executor):
 
     def _diagnose(self, helper: str, result: HelperResult) -> None:
         if result.rc == 255:
-            raise HostUnreachable(
-                f"cannot reach {self.host} over SSH: {result.last_error_line()} (check ssh_hostname in the "
-                f"configuration, and that 'ssh {self.host} true' works without a password)"
-            )
-        if result.rc == 127 and "not found" in result.stderr.lower():
-            raise HelpersMissing(
-                f"{helper} is not installed on {self.host} (not found even with "
-                "$HOME/miniforge3/bin:$HOME/miniconda3/bin prepended to PATH): run "
-                "'pip install remote-http-launcher' there, into the system Python or the conda base env"
-            )
+            raise HostUnreachable(unreachable_message(self.host, result.last_error_line()))
+        if helpers_missing(result.rc, result.stderr):
+            raise HelpersMissing(helpers_missing_message(helper, self.host))
 
     def status_file(self, key: str) -> str:
         # The target's helpers map this default-layout path onto their own layout.

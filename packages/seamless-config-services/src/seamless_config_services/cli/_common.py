@@ -15,7 +15,7 @@ from ..errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_DEBUG = "SEAMLESS_SERVICES_DEBUG"
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100, "terminal_width": 100}
 
 
 class ServiceName(click.ParamType):  # type: ignore[type-arg]

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from .. import api
+from ..errors import UsageError
 from ..rows import format_table, json_row
 from ._common import CONTEXT, echo_json, request_from, run_action, say, selection_options
 
@@ -16,27 +17,26 @@ STATES = ["running", "starting", "failed", "stale", "client"]
 @click.command(context_settings=CONTEXT)
 @selection_options
 @click.option(
-    "--client",
-    "side",
-    flag_value="client",
-    help="This machine's connection files (the default without --cluster; no SSH).",
+    "--client", is_flag=True, help="This machine's connection files (default without --cluster; no SSH)."
 )
 @click.option(
-    "--server",
-    "side",
-    flag_value="server",
-    help="The state on the cluster's hosts (default cluster: from seamless.profile.yaml).",
+    "--server", is_flag=True, help="The state on the cluster's hosts (default cluster: from the profile)."
 )
-@click.option(
-    "--all-clusters", "side", flag_value="all", help="The state on the hosts of every known cluster."
-)
+@click.option("--all-clusters", is_flag=True, help="The state on the hosts of every known cluster.")
 @click.option("--status", type=click.Choice(STATES), help="Only rows whose PROCESS is this state.")
 @click.option("--persistent", is_flag=True, help="Add persistent data (buffer directories, seamless.db).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per row (NDJSON).")
 @click.option("--wide", is_flag=True, help="Add CLUSTER, MODE, SUBSTAGE, HOST and KEY columns.")
 @click.version_option(package_name="seamless-config-services", message="%(prog)s, version %(version)s")
 def command(
-    side: str | None, status: str | None, persistent: bool, as_json: bool, wide: bool, **values: Any
+    client: bool,
+    server: bool,
+    all_clusters: bool,
+    status: str | None,
+    persistent: bool,
+    as_json: bool,
+    wide: bool,
+    **values: Any,
 ) -> None:
     """List Seamless services.
 
@@ -44,13 +44,16 @@ def command(
     on the cluster's hosts, one SSH connection per host, with persistent data unless --status
     is given. Rows of distinct services are never merged (ro/rw, subprojects, substages). A
     host that cannot be reached shows PROCESS 'unreachable'; the other rows are still shown
-    and the exit code is 255. PROCESS: running | starting | failed | stale | client | absent.
-    PERSISTENT: populated | empty | absent | n/a.
+    and the exit code is 255. PROCESS: running | starting | failed | stale | client | absent |
+    unreachable. PERSISTENT: populated | empty | absent | n/a.
     """
     request = request_from(values)
+    sides = [name for name, on in (("client", client), ("server", server), ("all", all_clusters)) if on]
 
     def action() -> int:
-        view = side or ("cluster" if request.cluster else "client")
+        if len(sides) > 1:
+            raise UsageError("--client, --server and --all-clusters are mutually exclusive")
+        view = sides[0] if sides else ("cluster" if request.cluster else "client")
         report = api.ps(request, view=view, status=status, persistent=persistent)
         if as_json:
             for row in report.rows:
