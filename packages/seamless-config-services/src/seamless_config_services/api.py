@@ -15,10 +15,9 @@ from typing import IO, Any
 
 from . import dispatch
 from .dispatch import Call
-from .errors import ConfigError, HelperFailed, HostUnreachable, ServiceError, UsageError
+from .errors import ConfigError, HelperFailed, ServiceError, UsageError
 from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration
-from .rows import Filters, empty_row
-from .status import Report
+from .rows import Filters, Report
 
 
 @dataclass
@@ -134,18 +133,13 @@ def ps(
     configuration = load(request)
     known = list(configuration.clusters.clusters)
 
-    def keep_for(clusters: set[str] | None) -> Any:
-        def keep(_state: dict[str, Any], row: dict[str, Any]) -> bool:
-            if clusters is not None and row.get("cluster") not in clusters:
-                return False
-            return filters.keep(row)
-
-        return keep
-
     walks: list[st.Walk] = []
     if view == "client":
-        wanted = {request.cluster} if request.cluster else None
-        st.gather_state(report, st.state_calls([None], None), client=True, keep=keep_for(wanted), known=known)
+
+        def keep_client(_call: Call, row: dict[str, Any]) -> bool:
+            return (not request.cluster or row.get("cluster") == request.cluster) and filters.keep(row)
+
+        st.gather_state(report, st.state_calls([None], None), client=True, accept=keep_client, known=known)
         if persistent:
             walks = (
                 st.cluster_walks(configuration, request.cluster, request.service)
@@ -169,9 +163,14 @@ def ps(
         for name in names:
             for target in cluster_targets(configuration, name):
                 by_target.setdefault(target, set()).add(name)
-        targets = list(by_target)
-        calls = st.state_calls(targets, status)
-        _gather_by_target(report, calls, by_target, filters, known)
+        st.gather_state(
+            report,
+            st.state_calls(list(by_target), status),
+            client=False,
+            accept=lambda call, row: row.get("cluster") in by_target[call.target] and filters.keep(row),
+            known=known,
+            clusters_of=lambda call: sorted(by_target[call.target]),
+        )
         if persistent or (view == "cluster" and status is None):
             for name in names:
                 walks.extend(st.cluster_walks(configuration, name, request.service))
@@ -196,32 +195,6 @@ def status(
     if report.problems and not report.rows:
         raise ServiceError(report.problems[0])
     return [json_row(row) for row in report.rows]
-
-
-def _gather_by_target(
-    report: Report,
-    calls: Sequence[Call],
-    by_target: dict[str | None, set[str]],
-    filters: Filters,
-    known: list[str],
-) -> None:
-    from . import status as st
-
-    for call, outcome in zip(calls, dispatch.run_many(calls)):
-        clusters = by_target[call.target]
-        if isinstance(outcome, ServiceError):
-            report.host_failed(call.where, outcome)
-            if isinstance(outcome, HostUnreachable):  # reached but failing is not "unreachable"
-                for name in sorted(clusters):
-                    report.rows.append(empty_row(cluster=name, process="unreachable", host=call.where))
-            continue
-        if outcome.rc != 0:
-            report.fail(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)
-            continue
-        for state_row in outcome.json_rows():
-            row = st.process_row(state_row, host=call.target, client=False, known=known)
-            if row.get("service") and row.get("cluster") in clusters and filters.keep(row):
-                report.rows.append(row)
 
 
 def _valid_clusters(configuration: Configuration) -> tuple[list[str], list[str]]:
@@ -283,7 +256,8 @@ class Selected:
 
     by_target: dict[str | None, list[str]]
     resolution: Any = None
-    problems: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    exit_code: int = 0
 
 
 def select(request: Request, configuration: Configuration | None = None) -> Selected:
@@ -304,19 +278,15 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     targets = cluster_targets(configuration, request.cluster)
     filters = request.filters()
     selected = Selected({})
-    for target, outcome in zip(targets, dispatch.run_many(st.state_calls(targets, None))):
-        if isinstance(outcome, ServiceError):
-            selected.problems.append((str(outcome), outcome.exit_code))
-            continue
-        if outcome.rc != 0:
-            selected.problems.append(
-                (f"rhl-ps on {target or 'localhost'}: {outcome.error_line()}", outcome.rc)
-            )
-            continue
-        for state_row in outcome.json_rows():
-            row = st.process_row(state_row, host=target, client=False, known=known)
-            if row.get("cluster") == request.cluster and filters.keep(row):
-                selected.by_target.setdefault(target, []).append(str(row["key"]))
+
+    def take(call: Call, row: dict[str, Any]) -> bool:
+        if row.get("cluster") == request.cluster and filters.keep(row):
+            selected.by_target.setdefault(call.target, []).append(str(row["key"]))
+        return False  # keys are collected here, not as rows
+
+    report = Report(name_hosts=False)
+    st.gather_state(report, st.state_calls(targets, None), client=False, accept=take, known=known)
+    selected.problems, selected.exit_code = report.problems, report.exit_code
     return selected
 
 
@@ -338,8 +308,7 @@ def stop(request: Request) -> Outcome:
 
     selected = select(request)
     outcome = _run_per_target("rhl-stop", selected.by_target)
-    for message, code in selected.problems:
-        outcome.fail(message, code)
+    _absorb(outcome, Outcome(problems=selected.problems, exit_code=selected.exit_code))
     for keys in selected.by_target.values():
         for key in keys:
             if _stopped(outcome, key):
@@ -374,8 +343,7 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
         selected = select(request, configuration)
         extra = ["--server", "--force"] if force else ["--server"]
         part = _run_per_target("rhl-rm", selected.by_target, extra)
-        for message, code in selected.problems:
-            part.fail(message, code)
+        _absorb(part, Outcome(problems=selected.problems, exit_code=selected.exit_code))
         _absorb(outcome, part)
         if part.exit_code and request.service and client:
             # The server side was refused (a service still running, a host down): keep this

@@ -43,18 +43,24 @@ def close_tunnel(key: str) -> bool:
 
 def client_keys(request: Request, configuration: Configuration) -> list[str]:
     """Keys of this machine's connection files that the request selects."""
-    from . import dispatch, resolve
+    from . import resolve, status
     from .dispatch import Call
-    from .status import process_row
+    from .errors import HelperFailed
+    from .rows import Report
 
     if request.service:
         return [resolve.resolve(configuration, request.service).key]
-    result = dispatch.run(Call(None, "rhl-ps", ("--client", "--json"))).check()
     filters = request.filters()
-    known = list(configuration.clusters.clusters)
-    keys = []
-    for state_row in result.json_rows():
-        row = process_row(state_row, host=None, client=True, known=known)
+    keys: list[str] = []
+
+    def take(_call: Call, row: dict[str, Any]) -> bool:
         if row.get("cluster") == request.cluster and filters.keep(row):
             keys.append(str(row["key"]))
+        return False  # keys are collected here, not as rows
+
+    report = Report()
+    calls = [Call(None, "rhl-ps", ("--client", "--json"))]
+    status.gather_state(report, calls, client=True, accept=take, known=list(configuration.clusters.clusters))
+    if report.exit_code:
+        raise HelperFailed(report.problems[0], report.exit_code)
     return keys

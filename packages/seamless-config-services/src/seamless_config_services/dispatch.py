@@ -19,6 +19,16 @@ import subprocess
 import sys
 import threading
 
+from remote_http_launcher.launch.executors import (  # the launcher's SSH contract, shared
+    CONNECT_TIMEOUT,
+    CONTROL_PERSIST,
+    PATH_PREPEND,
+    control_directory,
+    helpers_missing,
+    helpers_missing_message,
+    unreachable_message,
+)
+
 from .errors import HelperFailed, HostUnreachable, ServiceError
 
 TYPE_CHECKING = False  # the commands' fast path imports this module: no typing at run time
@@ -26,9 +36,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import IO
 
-#: Prepended to every remote helper call (the seeds' contract: conda-base installs work
-#: without any shell start-up edits).
-PATH_PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
 #: Bound for one helper call; ``logs --follow`` is the only unbounded one.
 CALL_TIMEOUT = 120.0
 
@@ -115,18 +122,13 @@ def remote_command(helper: str, args: Sequence[str]) -> str:
     return " ".join(words)
 
 
-#: The OpenSSH options of every call; the ControlPath directory is the launcher's, so the
-#: commands and the launcher share their master connections.
-CONNECT_TIMEOUT = 10
-CONTROL_PERSIST = 60
 _control_dir: str | None = None
 
 
 def control_dir() -> str:
+    """The launcher's ControlMaster directory: the commands and the launcher share masters."""
     global _control_dir
     if _control_dir is None:
-        from remote_http_launcher.launch.executors import control_directory
-
         _control_dir = control_directory()
     return _control_dir
 
@@ -219,12 +221,10 @@ def _communicate(call: Call, argv: list[str], stdout: IO[str] | None, timeout: f
 def _run_remote(call: Call, stdout: IO[str] | None, timeout: float | None) -> Result:
     assert call.target is not None
     result = _communicate(call, ssh_argv(call.target, call.helper, call.args), stdout, timeout)
-    from remote_http_launcher.launch import executors
-
     if result.rc == 255:
-        raise HostUnreachable(executors.unreachable_message(call.target, result.error_line()))
-    if executors.helpers_missing(result.rc, result.stderr):
-        raise HelperFailed(executors.helpers_missing_message(call.helper, call.target), 127)
+        raise HostUnreachable(unreachable_message(call.target, result.error_line()))
+    if helpers_missing(result.rc, result.stderr):
+        raise HelperFailed(helpers_missing_message(call.helper, call.target), 127)
     return result
 
 

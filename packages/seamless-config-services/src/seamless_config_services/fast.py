@@ -259,11 +259,24 @@ def _compute_plan(values: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _identify(known: list[str]) -> Any:
+    from .rows import meta_identity
+
+    def identify(state_row: dict[str, Any]) -> dict[str, Any]:
+        identity = meta_identity(state_row)
+        if identity is None:  # written without meta: parse the key (the full model)
+            from .status import identity_fields
+
+            identity = identity_fields(state_row, known)
+        return identity
+
+    return identify
+
+
 def _run_ps(values: dict[str, Any], plan: dict[str, Any]) -> int:
     import json
 
     from . import dispatch, rows
-    from .errors import ServiceError
 
     if plan["control_dir"]:
         dispatch._control_dir = plan["control_dir"]
@@ -271,37 +284,26 @@ def _run_ps(values: dict[str, Any], plan: dict[str, Any]) -> int:
     args = ("--json", "--status", status) if status else ("--json",)
     calls = [dispatch.Call(t or None, "rhl-ps", args) for t in plan["targets"]]
     filters = rows.Filters(**{n[2:]: v for n, v in values.items() if n[2:] in rows.Filters.NAMES})
-    found: list[dict[str, Any]] = []
-    problems: list[str] = []
-    exit_code = 0
+    report = rows.Report()
     for call, outcome in zip(calls, dispatch.run_many(calls)):
-        if isinstance(outcome, ServiceError):
-            problems.append(f"{call.where}: {outcome}")
-            exit_code = max(exit_code, outcome.exit_code)
-            found.append(rows.empty_row(cluster=plan["cluster"], process="unreachable", host=call.where))
-            continue
-        if outcome.rc != 0:
-            problems.append(f"{call.helper} on {call.where}: {outcome.error_line()}")
-            exit_code = max(exit_code, outcome.rc)
-            continue
-        for state_row in outcome.json_rows():
-            identity = rows.meta_identity(state_row)
-            if identity is None:  # written without meta: parse the key (the full model)
-                from .status import identity_fields
-
-                identity = identity_fields(state_row, plan["known"])
-            row = rows.process_row(state_row, identity, host=call.target, client=False)
-            if row.get("service") and row.get("cluster") == plan["cluster"] and filters.keep(row):
-                found.append(row)
-    rows.mark_not_applicable(found, set(plan["persistent"]), set(plan["types"]))
+        rows.add_state_rows(
+            report,
+            call,
+            outcome,
+            client=False,
+            identify=_identify(plan["known"]),
+            accept=lambda row: row.get("cluster") == plan["cluster"] and filters.keep(row),
+            unreachable_clusters=[plan["cluster"]],
+        )
+    rows.mark_not_applicable(report.rows, set(plan["persistent"]), set(plan["types"]))
     if values.get("--json"):
-        sys.stdout.write("".join(json.dumps(rows.json_row(r), sort_keys=True) + "\n" for r in found))
+        sys.stdout.write("".join(json.dumps(rows.json_row(r), sort_keys=True) + "\n" for r in report.rows))
     else:
-        sys.stdout.write(rows.format_table(found, wide=bool(values.get("--wide"))))
+        sys.stdout.write(rows.format_table(report.rows, wide=bool(values.get("--wide"))))
     sys.stdout.flush()
-    for problem in problems:
+    for problem in report.problems:
         sys.stderr.write(f"seamless-service-ps: {problem}\n")
-    return exit_code
+    return report.exit_code
 
 
 COMMANDS = {"seamless-service-resolve": resolve, "seamless-service-ps": ps}

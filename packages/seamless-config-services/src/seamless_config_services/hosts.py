@@ -19,19 +19,22 @@ def frontend_target(configuration: Configuration, cluster: str, frontend: Fronte
     return frontend.ssh_target
 
 
-def cluster_targets(configuration: Configuration, cluster: str) -> list[str | None]:
-    """The distinct hosts of a cluster's frontends, in file order (``--frontend-name`` narrows)."""
+def selected_frontends(configuration: Configuration, cluster: str) -> list[Frontend]:
+    """The cluster's frontends in file order, narrowed by ``--frontend-name``."""
     from .errors import ConfigError
 
     wanted = configuration.selection.frontend_name
+    frontends = [f for f in configuration.cluster(cluster).frontends if not wanted or f.hostname == wanted]
+    if not frontends:
+        raise ConfigError(f"cluster {cluster!r} has no frontend named {wanted!r}")
+    return frontends
+
+
+def cluster_targets(configuration: Configuration, cluster: str) -> list[str | None]:
+    """The distinct hosts of a cluster's (selected) frontends, in file order."""
     targets: list[str | None] = []
-    definition = configuration.cluster(cluster)
-    for frontend in definition.frontends:
-        if wanted and frontend.hostname != wanted:
-            continue
+    for frontend in selected_frontends(configuration, cluster):
         target = frontend_target(configuration, cluster, frontend)
         if target not in targets:
             targets.append(target)
-    if not targets:
-        raise ConfigError(f"cluster {cluster!r} has no frontend named {wanted!r}")
     return targets

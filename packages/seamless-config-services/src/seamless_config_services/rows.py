@@ -9,8 +9,10 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
+
+    from .dispatch import Call, Outcome
 
 #: Columns of the table, as the seeds show them.
 COLUMNS = ("SERVICE", "PROJECT", "STAGE", "PROCESS", "PORT", "PERSISTENT", "SIZE")
@@ -58,6 +60,65 @@ class Filters:
         if status is not None and not persistent_row and row.get("process") != status:
             return False
         return True
+
+
+class Report:
+    """The rows, and what went wrong on the way (one line each, for stderr)."""
+
+    def __init__(self, *, name_hosts: bool = True) -> None:
+        #: Prefix a failing call's message with its host (ps lists many hosts; an action's
+        #: message already names the host it could not reach).
+        self.name_hosts = name_hosts
+        self.rows: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.exit_code = 0
+        #: Hosts already reported unreachable (their other calls fail the same way: said once).
+        self.unreachable: set[str] = set()
+
+    def fail(self, message: str, exit_code: int) -> None:
+        self.problems.append(message)
+        self.exit_code = max(self.exit_code, exit_code)
+
+    def host_failed(self, where: str, error: Exception) -> bool:
+        """Record a call's failure on ``where``; False when that host was already reported."""
+        from .errors import HostUnreachable
+
+        if isinstance(error, HostUnreachable):
+            if where in self.unreachable:
+                return False
+            self.unreachable.add(where)
+        self.fail(f"{where}: {error}" if self.name_hosts else str(error), getattr(error, "exit_code", 1))
+        return True
+
+
+def add_state_rows(
+    report: Report,
+    call: Call,
+    outcome: Outcome,
+    *,
+    client: bool,
+    identify: Callable[[dict[str, Any]], dict[str, Any]],
+    accept: Callable[[dict[str, Any]], bool],
+    unreachable_clusters: Sequence[str | None] = (None,),
+) -> None:
+    """Turn one ``rhl-ps --json`` call's outcome into rows (or problems). Rows that are not
+    Seamless services (no identity) are left out; ``accept`` filters the rest. A host that
+    cannot be reached gets one ``unreachable`` row per cluster it serves."""
+    from .errors import HostUnreachable, ServiceError
+
+    if isinstance(outcome, ServiceError):
+        report.host_failed(call.where, outcome)
+        if isinstance(outcome, HostUnreachable):  # reached but failing is not "unreachable"
+            for cluster in unreachable_clusters:
+                report.rows.append(empty_row(cluster=cluster, process="unreachable", host=call.where))
+        return
+    if outcome.rc != 0:
+        report.fail(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)
+        return
+    for state_row in outcome.json_rows():
+        row = process_row(state_row, identify(state_row), host=call.target, client=client)
+        if row.get("service") and accept(row):
+            report.rows.append(row)
 
 
 def empty_row(**values: Any) -> dict[str, Any]:

@@ -11,44 +11,17 @@ to every process row whose workdir it is; data without a process becomes a row o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import dispatch
 from .dispatch import Call
-from .errors import HelperFailed, HostUnreachable, ServiceError
+from .errors import ServiceError
 from .model import Configuration
 from .plugins import service_types
-from .rows import IDENTITY_FIELDS, Filters, empty_row
+from .rows import IDENTITY_FIELDS, Filters, Report, add_state_rows, empty_row
 from .rows import process_row as _process_row
-
-
-@dataclass
-class Report:
-    """The rows, and what went wrong on the way (one line each, for stderr)."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    exit_code: int = 0
-
-    #: Hosts already reported unreachable (their other calls fail the same way: said once).
-    unreachable: set[str] = field(default_factory=set)
-
-    def fail(self, message: str, exit_code: int) -> None:
-        self.problems.append(message)
-        self.exit_code = max(self.exit_code, exit_code)
-
-    def host_failed(self, where: str, error: ServiceError) -> bool:
-        """Record a call's failure on ``where``; False when that host was already reported."""
-        from .errors import HostUnreachable
-
-        if isinstance(error, HostUnreachable):
-            if where in self.unreachable:
-                return False
-            self.unreachable.add(where)
-        self.fail(f"{where}: {error}", error.exit_code)
-        return True
 
 
 def identity_fields(state_row: dict[str, Any], known_clusters: Iterable[str]) -> dict[str, Any]:
@@ -109,17 +82,11 @@ class Walk:
 
 def cluster_walks(configuration: Configuration, cluster_name: str, service: str | None) -> list[Walk]:
     """The walks of every persistent service type on every frontend of a cluster."""
-    from .hosts import frontend_target
+    from .hosts import frontend_target, selected_frontends
 
-    cluster = configuration.cluster(cluster_name)
     walks: list[Walk] = []
     seen: set[tuple[str | None, str, str]] = set()
-    for frontend in cluster.frontends:
-        if (
-            configuration.selection.frontend_name
-            and frontend.hostname != configuration.selection.frontend_name
-        ):
-            continue
+    for frontend in selected_frontends(configuration, cluster_name):
         target = frontend_target(configuration, cluster_name, frontend)
         for service_type in service_types().by_name.values():
             if service is not None and service_type.name != service:
@@ -243,22 +210,20 @@ def gather_state(
     calls: Sequence[Call],
     *,
     client: bool,
-    keep: Any,
+    accept: Callable[[Call, dict[str, Any]], bool],
     known: Iterable[str],
+    clusters_of: Callable[[Call], Sequence[str | None]] = lambda _call: (None,),
 ) -> None:
-    """Run the ``rhl-ps`` calls and add the rows ``keep(state_row, row)`` accepts."""
+    """Run the ``rhl-ps`` calls (side by side, one SSH master per host) and add the rows that
+    ``accept(call, row)`` keeps."""
     known = list(known)
     for call, outcome in zip(calls, dispatch.run_many(calls)):
-        if isinstance(outcome, ServiceError):
-            report.host_failed(call.where, outcome)
-            if isinstance(outcome, HostUnreachable):
-                report.rows.append(empty_row(process="unreachable", host=call.where))
-            continue
-        if outcome.rc != 0:
-            error = HelperFailed(f"{call.helper} on {call.where}: {outcome.error_line()}", outcome.rc)
-            report.fail(str(error), outcome.rc)
-            continue
-        for state_row in outcome.json_rows():
-            row = process_row(state_row, host=call.target, client=client, known=known)
-            if row.get("service") and keep(state_row, row):
-                report.rows.append(row)
+        add_state_rows(
+            report,
+            call,
+            outcome,
+            client=client,
+            identify=lambda state_row: identity_fields(state_row, known),
+            accept=lambda row, call=call: accept(call, row),  # type: ignore[misc]
+            unreachable_clusters=clusters_of(call),
+        )
