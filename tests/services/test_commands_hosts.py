@@ -260,3 +260,20 @@ def test_python_api_returns_plain_rows(tmp_path: pathlib.Path, monkeypatch: pyte
     assert resolved["key"] == "hashserver-here-rw-myproj"
     outcome = api.stop(api.Request(service="hashserver"))
     assert (outcome.lines, outcome.exit_code) == (["hashserver-here-rw-myproj: stopped"], 0)
+
+
+def test_usage_errors_come_before_the_configuration(tmp_path: pathlib.Path) -> None:
+    project = Project(tmp_path)
+    (project.dir / "seamless.yaml").write_text("- project: 3\n")  # broken, but never read
+    for command in ("seamless-service-stop", "seamless-service-rm"):
+        result = project.run(command)
+        assert (result.returncode, result.stdout, result.stderr) == (
+            2,
+            "",
+            f"{command}: --service or --cluster is required\n",
+        )
+    broken = project.run("seamless-service-stop", "--service", "hashserver")
+    assert (broken.returncode, broken.stderr) == (
+        1,
+        f"seamless-service-stop: {project.dir}/seamless.yaml: project: expected a string, got 3\n",
+    )

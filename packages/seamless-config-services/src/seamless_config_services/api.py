@@ -260,6 +260,12 @@ class Selected:
     exit_code: int = 0
 
 
+def require_target(request: Request) -> None:
+    """A usage error comes before anything is read."""
+    if not request.service and not request.cluster:
+        raise UsageError("--service or --cluster is required")
+
+
 def select(request: Request, configuration: Configuration | None = None) -> Selected:
     """``--service``: the one resolved service. Else ``--cluster``: every service of the
     cluster on its hosts (narrowed by explicit ``--project``/``--stage``/... flags)."""
@@ -267,15 +273,14 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     from . import status as st
     from .hosts import cluster_targets
 
+    require_target(request)
     configuration = configuration or load(request)
     if request.service:
         resolution = resolver.resolve(configuration, request.service)
         return Selected({resolution.ssh_target: [resolution.key]}, resolution)
-    if not request.cluster:
-        raise UsageError("--service or --cluster is required")
-    configuration.cluster(request.cluster)
+    cluster = configuration.cluster(request.cluster).name
     known = list(configuration.clusters.clusters)
-    targets = cluster_targets(configuration, request.cluster)
+    targets = cluster_targets(configuration, cluster)
     filters = request.filters()
     selected = Selected({})
 
@@ -337,6 +342,7 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
 
     if not client and not server:
         client = server = True
+    require_target(request)
     configuration = load(request)
     outcome = Outcome()
     if server:
