@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, types, build, docs, bench, demo. `./dev test` runs the CI set."""
+"""Sessions: tests, lint, types, build, docs, batch, bench, demo. `./dev test` runs the CI set."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ TEST_DEPS = ["pytest>=8", "pytest-timeout", "hypothesis>=6", "jsonschema"]
 #: The real services the tests launch (hashserver imports aiofiles without declaring it).
 SERVICES = ["hashserver==1.1.0", "aiofiles", "seamless-database"]
 
-nox.options.sessions = ["lint", "types", "tests", "build", "docs"]
+nox.options.sessions = ["lint", "types", "tests", "build", "docs", "batch"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -25,6 +25,15 @@ def tests(session: nox.Session) -> None:
     """All tests against the installed (not editable) packages."""
     session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES)
     session.run("pytest", *(session.posargs or ["tests"]), env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@nox.session
+def batch(session: nox.Session) -> None:
+    """Dask workers as real SLURM and OAR jobs (Debian packages; needs root): tests/batch."""
+    requirements = ROOT / "tests" / "batch" / "requirements.txt"
+    session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES, "-r", str(requirements))
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "RHL_BATCH_TESTS": "1"}
+    session.run("pytest", *(session.posargs or ["tests/batch"]), env=env)
 
 
 @nox.session

@@ -78,11 +78,11 @@ def relative_links(page: pathlib.Path) -> list[str]:
 
 
 def test_every_helper_is_in_command_modules() -> None:
-    assert len(HELPERS) == 13
+    assert len(HELPERS) == 14
 
 
 def test_every_service_command_is_in_commands() -> None:
-    assert len(SERVICE_COMMANDS) == 9
+    assert len(SERVICE_COMMANDS) == 10
     assert all(name.startswith("seamless-service-") for name in SERVICE_COMMANDS)
 
 
@@ -318,3 +318,15 @@ def test_plugin_guide_shows_the_example_plugin_as_it_is() -> None:
     page = "docs/services/plugins.md"
     assert pyproject in fenced_blocks(PLUGINS_PAGE, "toml"), f"{page}: the example's pyproject.toml is stale"
     assert module in fenced_blocks(PLUGINS_PAGE, "python"), f"{page}: the example plugin module is stale"
+
+
+EXAMPLE_SCHEDULER = ROOT / "tests" / "plugins" / "seamless-example-scheduler"
+
+
+def test_plugin_guide_shows_the_example_scheduler_as_it_is() -> None:
+    page = "docs/services/plugins.md"
+    pyproject = (EXAMPLE_SCHEDULER / "pyproject.toml").read_text(encoding="utf-8")
+    assert pyproject in fenced_blocks(PLUGINS_PAGE, "toml"), f"{page}: the PBS pyproject.toml is stale"
+    for module in ("seamless_example_scheduler", "seamless_example_pbs_jobs"):
+        text = (EXAMPLE_SCHEDULER / "src" / module / "__init__.py").read_text(encoding="utf-8")
+        assert text in fenced_blocks(PLUGINS_PAGE, "python"), f"{page}: the PBS example's {module} is stale"

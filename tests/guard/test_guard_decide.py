@@ -27,6 +27,7 @@ def test_table_is_fixed_and_available() -> None:
         "rhl-cache-conda",
         "rhl-conda-info",
         "rhl-launch-service",
+        "rhl-jobs",
     }
     assert "rhl-guard" not in TABLE
     assert PATH_HELPERS <= TABLE
@@ -54,6 +55,12 @@ def test_table_is_fixed_and_available() -> None:
         ("rhl-rm k --server", "rhl-rm", ["k", "--server"]),
         ("rhl-rm -- k", "rhl-rm", ["--", "k"]),
         ("rhl-pid-alive 123", "rhl-pid-alive", ["123"]),
+        ("rhl-jobs --system slurm k1 k2", "rhl-jobs", ["--system", "slurm", "k1", "k2"]),
+        (
+            "rhl-jobs --system oar --cancel --port 8786",
+            "rhl-jobs",
+            ["--system", "oar", "--cancel", "--port", "8786"],
+        ),
         ("rhl-verify-port localhost 8080", "rhl-verify-port", ["localhost", "8080"]),
         ("rhl-verify-port 127.0.0.1 8080", "rhl-verify-port", ["127.0.0.1", "8080"]),
         ("rhl-verify-port 0.0.0.0 8080", "rhl-verify-port", ["0.0.0.0", "8080"]),

@@ -38,6 +38,10 @@ CORPUS = [
     ("rhl-logs --tail -5 k", "requires a value"),
     ("rhl-stop --sigint-grace nan k", "arguments not accepted"),
     ("rhl-verify-port localhost 80 --attempts 0", "arguments not accepted"),
+    ("rhl-jobs --system slurm --port 0", "arguments not accepted"),
+    ("rhl-jobs --system slurm ../../etc/passwd", "arguments not accepted"),
+    ("rhl-jobs --system slurm --system oar k", "given more than once"),
+    ("rhl-jobs --system slurm k; scancel -u svc", "shell syntax"),
     # keys that look like options, or are not keys
     ("rhl-stop -k", "unknown option '-k'"),
     ("rhl-stop -- -k", "arguments not accepted"),

@@ -6,15 +6,33 @@ request, and the test checks that exactly those adjustments change the reference
 * ``weak1``: ``ssh_hostname`` of a remote frontend without one is its ``hostname`` (0.3.2: null);
 * ``weak6``: ``meta`` is truthful (queue used, key's mode, no ignored substage, nothing
   pure-daskserver's key does not hold); an unknown ``--queue`` is an error;
-* ``weak9``: pure-daskserver on an exclusive SLURM queue gets ``exclusive`` / ``--exclusive``;
+* ``weak8``: the scheduler's defaults are filled in for the queue fields left out (the
+  Dask wrapper's own defaults, written out), and a queue without a required field is refused;
+* ``weak8prologue``: ``job_script_prologue`` is accepted in YAML and reaches the workers
+  (0.3.2 rejects the file; its side reads a copy without the prologues);
+* ``weak9``: pure-daskserver on an exclusive SLURM or OAR queue gets ``exclusive: true``, and
+  on SLURM without ``cores`` the ``--exclusive`` directive (OAR's ``/nodes=1`` it had already);
 * ``weak26``: ``ro`` hashserver/database log to ``<service>-ro.log``.
+
+The scheduler matrix (:func:`matrix_cases`) resolves every queue of ``mslurm`` and ``moar``
+for both Dask services, with and without a ``node`` command; the job-script tests
+(tests/schedulers) reuse these cases.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from golden_world import CLUSTERS, resolved_queue
+from golden_world import (
+    CLUSTERS,
+    MATRIX_CLUSTERS,
+    MATRIX_COMMAND_FILES,
+    MATRIX_NAMES,
+    PROLOGUE,
+    added_defaults,
+    cluster_type,
+    resolved_queue,
+)
 
 DATA_SELECTIONS: list[tuple[str, dict[str, str]]] = [
     ("p", {"project": "p"}),
@@ -62,6 +80,23 @@ def _tags(*conditions: tuple[str, bool]) -> tuple[str, ...]:
 
 def _queue_is_exclusive(cluster: str, queue: str) -> bool:
     return bool(resolved_queue(cluster, queue).get("exclusive"))
+
+
+def _weak9(cluster: str, queue: str | None) -> bool:
+    """A pure-daskserver on this queue gets what 0.3.2 only gave the daskserver."""
+    return (
+        queue is not None
+        and cluster_type(cluster) in ("slurm", "oar")
+        and _queue_is_exclusive(cluster, queue)
+    )
+
+
+def _weak8(cluster: str, queue: str | None, service: str) -> bool:
+    return queue is not None and bool(added_defaults(cluster, queue, service))
+
+
+def _has_prologue(cluster: str, queue: str | None) -> bool:
+    return queue is not None and bool(resolved_queue(cluster, queue).get(PROLOGUE))
 
 
 def data_cases() -> list[Case]:
@@ -140,9 +175,11 @@ def dask_cases() -> list[Case]:
                     args["queue"] = queue
                 no_queue = queue is None and CLUSTERS[cluster].get("default_queue") is None
                 ignored_substage = "substage" in selection and "stage" not in selection
+                used_queue = queue or CLUSTERS[cluster].get("default_queue")
                 tags = _tags(
                     ("weak1", cluster in NO_SSH_HOSTNAME and not no_queue),
                     ("weak6", (queue is None or ignored_substage) and not no_queue),
+                    ("weak8", _weak8(cluster, used_queue, "daskserver")),
                 )
                 error = "both" if no_queue else None
                 cases.append(Case(f"daskserver-{cluster}-{qname}-{name}", args, tags=tags, error=error))
@@ -153,7 +190,8 @@ def dask_cases() -> list[Case]:
             tags = _tags(
                 ("weak1", cluster in NO_SSH_HOSTNAME and used is not None),
                 ("weak6", used is not None),
-                ("weak9", cluster == "hpc" and used is not None and _queue_is_exclusive(cluster, used)),
+                ("weak8", _weak8(cluster, used, "pure-daskserver")),
+                ("weak9", _weak9(cluster, used)),
             )
             error = "both" if used is None else None
             cases.append(Case(f"pure-daskserver-{cluster}-{qname}", pure_args, tags=tags, error=error))
@@ -169,54 +207,65 @@ def workdir_cases() -> list[Case]:
     return [
         c("wd-hpc-hashserver", {"service": "hashserver"}, workdir="proj-hpc", tags=("weak6",)),
         c("wd-hpc-jobserver-record", {"service": "jobserver"}, workdir="proj-hpc", tags=("weak6",)),
-        c("wd-hpc-daskserver-selected-queue", {"service": "daskserver", "stage": "s"}, workdir="proj-hpc"),
+        c(
+            "wd-hpc-daskserver-selected-queue",
+            {"service": "daskserver", "stage": "s"},
+            workdir="proj-hpc",
+            tags=("weak8",),
+        ),
         c(
             "wd-hpc-pure-selected-queue",
             {"service": "pure-daskserver"},
             workdir="proj-hpc",
-            tags=("weak6", "weak9"),
+            tags=("weak6", "weak8", "weak9"),
         ),
         c(
             "wd-hpc-daskserver-other-cluster-drops-queue",
             {"service": "daskserver", "cluster": "remote"},
             workdir="proj-hpc",
-            tags=("weak1", "weak6"),
+            tags=("weak1", "weak6", "weak8"),
         ),
         c(
             "wd-oar-node-daskserver",
             {"service": "daskserver"},
             workdir="proj-oar-node",
-            tags=("weak1", "weak6"),
+            tags=("weak1", "weak6", "weak8"),
         ),
         c(
             "wd-oar-node-daskserver-wholenode",
             {"service": "daskserver", "queue": "wholenode"},
             workdir="proj-oar-node",
-            tags=("weak1",),
+            tags=("weak1", "weak8"),
         ),
         c(
             "wd-oar-node-daskserver-fixed",
             {"service": "daskserver", "queue": "fixed", "stage": "s", "substage": "g"},
             workdir="proj-oar-node",
-            tags=("weak1",),
+            tags=("weak1", "weak8"),
         ),
         c(
             "wd-oar-node-pure-wholenode",
             {"service": "pure-daskserver", "queue": "wholenode"},
             workdir="proj-oar-node",
-            tags=("weak1", "weak6"),
+            tags=("weak1", "weak6", "weak8", "weak9"),
         ),
-        c("wd-slurm-node-daskserver", {"service": "daskserver"}, workdir="proj-slurm-node", tags=("weak6",)),
+        c(
+            "wd-slurm-node-daskserver",
+            {"service": "daskserver"},
+            workdir="proj-slurm-node",
+            tags=("weak6", "weak8"),
+        ),
         c(
             "wd-slurm-node-daskserver-excl",
             {"service": "daskserver", "queue": "excl"},
             workdir="proj-slurm-node",
+            tags=("weak8",),
         ),
         c(
             "wd-slurm-node-pure-excl",
             {"service": "pure-daskserver", "queue": "excl"},
             workdir="proj-slurm-node",
-            tags=("weak6", "weak9"),
+            tags=("weak6", "weak8", "weak9"),
         ),
         c(
             "wd-slurm-node-pure-full",
@@ -228,6 +277,46 @@ def workdir_cases() -> list[Case]:
         c("wd-local-node-daskserver", {"service": "daskserver"}, workdir="proj-local-node", error="both"),
         c("wd-local-node-pure", {"service": "pure-daskserver"}, workdir="proj-local-node", error="both"),
     ]
+
+
+def matrix_tags(cluster: str, queue: str, service: str) -> tuple[str, ...]:
+    """The weak points a request on the scheduler matrix differs from 0.3.2 by."""
+    pure = service == "pure-daskserver"
+    return _tags(
+        ("weak6", pure),
+        ("weak8", _weak8(cluster, queue, service)),
+        ("weak8prologue", _has_prologue(cluster, queue)),
+        ("weak9", pure and _weak9(cluster, queue)),
+    )
+
+
+def matrix_cases() -> list[Case]:
+    """Every matrix queue on SLURM and OAR, for both Dask services, with and without a node."""
+    workdirs = {commands[0]["cluster"]: name for name, commands in MATRIX_COMMAND_FILES.items()}
+    cases = []
+    for cluster in MATRIX_NAMES:
+        for queue in MATRIX_CLUSTERS[cluster]["queues"]:
+            for service in ("daskserver", "pure-daskserver"):
+                args = {"service": service, "cluster": cluster, "queue": queue}
+                if service == "daskserver":
+                    args["project"] = "m"
+                tags = matrix_tags(cluster, queue, service)
+                short = "dask" if service == "daskserver" else "pure"
+                cases.append(Case(f"mx-{cluster}-{queue}-{short}", args, kind="matrix", tags=tags))
+                node_args = {k: v for k, v in args.items() if k != "cluster"}
+                cases.append(
+                    Case(
+                        f"mx-{cluster}-{queue}-{short}-node",
+                        node_args,
+                        kind="matrix",
+                        workdir=workdirs[cluster],
+                        tags=tags,
+                    )
+                )
+    for service in ("daskserver", "pure-daskserver"):
+        args = {"service": service, "cluster": "mreq", "queue": "nomemory", "project": "m"}
+        cases.append(Case(f"mx-mreq-{service}", args, kind="matrix", tags=("weak8",), error="ours"))
+    return cases
 
 
 def cache_cases() -> list[Case]:
@@ -333,7 +422,15 @@ def error_cases() -> list[Case]:
 
 
 def all_cases() -> list[Case]:
-    cases = [*data_cases(), *task_cases(), *dask_cases(), *workdir_cases(), *cache_cases(), *error_cases()]
+    cases = [
+        *data_cases(),
+        *task_cases(),
+        *dask_cases(),
+        *workdir_cases(),
+        *matrix_cases(),
+        *cache_cases(),
+        *error_cases(),
+    ]
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     return cases

@@ -8,6 +8,12 @@ cluster without ``ssh_hostname`` (``remote``), a SLURM cluster with two frontend
 Queues cover defaults, templates (with an explicit null), exclusive with and without
 ``cores``, dashes in names and every optional field. Everything here is valid for
 seamless-config 0.3.2, which validates all clusters at every load.
+
+A second HOME holds the scheduler matrix (:data:`MATRIX_CLUSTERS`): the same queue settings on
+a SLURM cluster (``mslurm``) and an OAR cluster (``moar``), one queue per feature, plus a
+cluster whose queue lacks ``memory`` (``mreq``: 0.3.2 accepts it, we refuse). Its queues use
+``job_script_prologue``, which 0.3.2 rejects in YAML (weak point 8): the reference reads a copy
+of the file without it (:func:`without_prologue`).
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ CLUSTERS: dict[str, Any] = {
                 "cores": 4,
                 "maximum_jobs": 3,
             },
-            "lq_nocores": {"conda": "dask-local", "memory": "2GB", "worker_threads": 3},
+            "lq_nocores": {"conda": "dask-local", "memory": "2GB", "lifetime": "20m", "worker_threads": 3},
             "lexcl": {"TEMPLATE": "lq", "exclusive": True, "cores": 2, "interactive": True},
         },
     },
@@ -85,7 +91,7 @@ CLUSTERS: dict[str, Any] = {
                 "daskserver": {"network_interface": "0.0.0.0", "port_start": 7200, "port_end": 7300},
             }
         ],
-        "queues": {"q1": {"conda": "d1", "memory": "1GB", "tmpdir": "/scratch/tmp"}},
+        "queues": {"q1": {"conda": "d1", "memory": "1GB", "walltime": "00:45:00", "tmpdir": "/scratch/tmp"}},
     },
     "remote": {
         "type": "oar",
@@ -198,6 +204,137 @@ CLUSTERS: dict[str, Any] = {
     },
 }
 
+
+def _matrix_queues(kind: str) -> dict[str, Any]:
+    """One queue per queue feature (spec §1.2, §3.3-3.5), in SLURM or OAR spelling."""
+    directives = ["--qos=high", "--constraint=avx2"] if kind == "slurm" else ["-t besteffort"]
+    return {
+        "base": {"conda": "dsk", "walltime": "02:00:00", "memory": "16GB", "cores": 8, "maximum_jobs": 4},
+        "jobcores": {"TEMPLATE": "base", "job_cores": 2},
+        "excl-cores": {"TEMPLATE": "base", "exclusive": True},
+        "excl-whole": {"TEMPLATE": "base", "exclusive": True, "cores": None},
+        "part-proj": {"TEMPLATE": "base", "partition": "big", "project": "acct9"},
+        "directives": {"TEMPLATE": "base", "job-extra-directives": directives},
+        "excl-directives": {"TEMPLATE": "directives", "exclusive": True, "cores": None},
+        "prologue": {
+            "TEMPLATE": "base",
+            "job_script_prologue": ["module load dask/2026", "export OMP_PROC_BIND=1"],
+        },
+        "excl-prologue": {"TEMPLATE": "prologue", "exclusive": True, "cores": None},
+        "procs": {"TEMPLATE": "base", "processes": 4, "worker_threads": 2},
+        "durations": {
+            "TEMPLATE": "base",
+            "unknown-task-duration": "30s",
+            "target_duration": "5m",
+            "lifetime": "90m",
+            "lifetime_stagger": "2m",
+        },
+        "interactive": {"TEMPLATE": "base", "interactive": True, "maximum_jobs": 1},
+        "resources": {
+            "TEMPLATE": "base",
+            "dask_resources": {"GPU": 2},
+            "extra_dask_config": {"distributed.comm.timeouts.connect": "90s"},
+        },
+        "chain1": {"TEMPLATE": "part-proj", "tmpdir": "/scratch/dask", "worker_threads": 3},
+        "chain2": {
+            "TEMPLATE": "chain1",
+            "partition": None,
+            "exclusive": True,
+            "cores": None,
+            "maximum_jobs": 2,
+        },
+        "chain3": {"TEMPLATE": "chain2", "tmpdir": None, "exclusive": False, "cores": 4, "job_cores": 1},
+        "everything": {
+            "conda": "dsk",
+            "walltime": "12:00:00",
+            "memory": "64GB",
+            "cores": 16,
+            "job_cores": 4,
+            "exclusive": False,
+            "interactive": True,
+            "maximum_jobs": 10,
+            "unknown_task_duration": "2m",
+            "target_duration": "20m",
+            "lifetime_stagger": "10m",
+            "lifetime": "11h",
+            "partition": "long",
+            "project": "acct1",
+            "tmpdir": "/local/tmp",
+            "worker_threads": 6,
+            "processes": 2,
+            "job_extra_directives": directives,
+            "job_script_prologue": ["source /etc/profile.d/site.sh"],
+            "dask_resources": {"MEM": 64},
+            "extra_dask_config": {"distributed.scheduler.allowed-failures": "5"},
+        },
+    }
+
+
+def _matrix_cluster(kind: str, login: str) -> dict[str, Any]:
+    definition: dict[str, Any] = {
+        "type": kind,
+        "frontends": [
+            {
+                "hostname": f"{login}.example",
+                "ssh_hostname": login,
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 61000, "port_end": 61099},
+            }
+        ],
+        "default_queue": "base",
+        "queues": _matrix_queues(kind),
+    }
+    if kind == "oar":
+        definition["memory_per_core_property_name"] = "memcore"
+    return definition
+
+
+MATRIX_CLUSTERS: dict[str, Any] = {
+    "mslurm": _matrix_cluster("slurm", "slurm-login"),
+    "moar": _matrix_cluster("oar", "oar-login"),
+    "mreq": {
+        "type": "slurm",
+        "frontends": [
+            {
+                "hostname": "req.example",
+                "ssh_hostname": "req",
+                "daskserver": {"network_interface": "0.0.0.0", "port_start": 61100, "port_end": 61199},
+            }
+        ],
+        "queues": {"nomemory": {"conda": "dsk", "walltime": "01:00:00", "cores": 2}},
+    },
+}
+#: The matrix clusters whose queues are all valid for us.
+MATRIX_NAMES = ("mslurm", "moar")
+#: Command files of the matrix's node-selection cases.
+MATRIX_COMMAND_FILES: dict[str, list[Any]] = {
+    "mx-slurm-node": [{"cluster": "mslurm"}, {"node": "n3"}],
+    "mx-oar-node": [{"cluster": "moar"}, {"node": "n3"}],
+}
+#: Queue field -> (``file_parameters`` name, value) the built-in schedulers fill in when a
+#: queue leaves the field out: the seamless-dask wrapper's own defaults (weak point 8).
+QUEUE_DEFAULTS: dict[str, tuple[str, Any]] = {
+    "exclusive": ("exclusive", False),
+    "interactive": ("interactive", False),
+    "tmpdir": ("tmpdir", "/tmp"),
+    "unknown_task_duration": ("unknown-task-duration", "1m"),
+    "target_duration": ("target-duration", "10m"),
+    "lifetime_stagger": ("lifetime-stagger", "4m"),
+}
+PROLOGUE = "job_script_prologue"
+
+
+def without_prologue(clusters: dict[str, Any]) -> dict[str, Any]:
+    """The clusters as 0.3.2 can read them: no ``job_script_prologue`` in any queue."""
+    stripped = {}
+    for name, definition in clusters.items():
+        queues = {
+            qname: {k: v for k, v in queue.items() if k.replace("-", "_") != PROLOGUE}
+            for qname, queue in definition.get("queues", {}).items()
+        }
+        stripped[name] = {**definition, "queues": queues} if queues else definition
+    return stripped
+
+
 LOCAL_CLUSTERS = {"mylocal", "__SEAMLESS_CACHE__"}
 
 #: Command files of the --workdir cases (seamless.yaml).
@@ -209,9 +346,15 @@ COMMAND_FILES: dict[str, list[Any]] = {
 }
 
 
+def _definition(cluster: str) -> dict[str, Any]:
+    found: dict[str, Any] = CLUSTERS[cluster] if cluster in CLUSTERS else MATRIX_CLUSTERS[cluster]
+    return found
+
+
 def resolved_queue(cluster: str, name: str) -> dict[str, Any]:
-    """A queue of :data:`CLUSTERS` after TEMPLATE inheritance (underscore names, nulls kept)."""
-    queues = CLUSTERS[cluster]["queues"]
+    """A queue of :data:`CLUSTERS` or :data:`MATRIX_CLUSTERS` after TEMPLATE inheritance
+    (underscore names, nulls kept)."""
+    queues = _definition(cluster)["queues"]
     raw = {key.replace("-", "_"): value for key, value in queues[name].items()}
     template = raw.pop("TEMPLATE", None)
     if template is None:
@@ -220,8 +363,26 @@ def resolved_queue(cluster: str, name: str) -> dict[str, Any]:
 
 
 def default_queue(cluster: str) -> str | None:
-    value = CLUSTERS.get(cluster, {}).get("default_queue")
+    value = {**CLUSTERS, **MATRIX_CLUSTERS}.get(cluster, {}).get("default_queue")
     return value if isinstance(value, str) else None
+
+
+def cluster_type(cluster: str) -> str | None:
+    value = {**CLUSTERS, **MATRIX_CLUSTERS}.get(cluster, {}).get("type")
+    return value if isinstance(value, str) else None
+
+
+def added_defaults(cluster: str, queue: str, service: str) -> dict[str, Any]:
+    """weak 8: the ``file_parameters`` a queue of a typed cluster gets from the defaults
+    (pure-daskserver passes no ``exclusive: false``)."""
+    if cluster_type(cluster) is None:
+        return {}
+    fields = resolved_queue(cluster, queue)
+    added = {}
+    for field, (parameter, value) in QUEUE_DEFAULTS.items():
+        if fields.get(field) is None and not (service == "pure-daskserver" and field == "exclusive"):
+            added[parameter] = value
+    return added
 
 
 class World:
@@ -236,6 +397,8 @@ class World:
         self.cache_a = base / "cache-a"
         self.cache_b = base / "cache-b"
         self.cache_c = base / "cache-c"
+        self.matrix_home = base / "home-matrix"
+        self.matrix_reference_home = base / "home-matrix-0.3.2"
 
     def project(self, name: str) -> pathlib.Path:
         return self.base / name
@@ -243,7 +406,13 @@ class World:
     def write(self) -> None:
         (self.home / ".seamless").mkdir(parents=True)
         (self.home / ".seamless" / "clusters.yaml").write_text(yaml.safe_dump(CLUSTERS, sort_keys=False))
-        for name, commands in COMMAND_FILES.items():
+        for home, clusters in (
+            (self.matrix_home, MATRIX_CLUSTERS),
+            (self.matrix_reference_home, without_prologue(MATRIX_CLUSTERS)),
+        ):
+            (home / ".seamless").mkdir(parents=True)
+            (home / ".seamless" / "clusters.yaml").write_text(yaml.safe_dump(clusters, sort_keys=False))
+        for name, commands in {**COMMAND_FILES, **MATRIX_COMMAND_FILES}.items():
             self.project(name).mkdir()
             (self.project(name) / "seamless.yaml").write_text(yaml.safe_dump(commands, sort_keys=False))
         self.empty_rhl.mkdir()
@@ -259,10 +428,14 @@ class World:
                 json.dumps({"workdir": workdir, "status": "running", "pid": 1})
             )
 
-    def env(self, kind: str) -> dict[str, str]:
+    def env(self, kind: str, *, reference: bool = False) -> dict[str, str]:
         """``main``: cluster files only; ``cache``: SEAMLESS_CACHE set; ``alias``: state files
-        of earlier SEAMLESS_CACHE runs; ``alias-env``: both."""
-        env = {"HOME": str(self.home), "REMOTE_HTTP_LAUNCHER_DIR": str(self.empty_rhl)}
+        of earlier SEAMLESS_CACHE runs; ``alias-env``: both; ``matrix``: the scheduler
+        matrix (for the reference: without the prologues it cannot read)."""
+        home = self.home
+        if kind == "matrix":
+            home = self.matrix_reference_home if reference else self.matrix_home
+        env = {"HOME": str(home), "REMOTE_HTTP_LAUNCHER_DIR": str(self.empty_rhl)}
         if kind == "cache":
             env["SEAMLESS_CACHE"] = str(self.cache)
         if kind in ("alias", "alias-env"):

@@ -24,6 +24,18 @@ from seamless_config_services.errors import ConfigError
 from seamless_config_services.model import Cluster
 
 GOOD_FRONTEND = "{hostname: h, hashserver: {bufferdir: /b}}"
+#: What the built-in schedulers fill in for the fields a queue leaves out (the Dask wrapper's
+#: own defaults; ``unknown_task_duration`` and ``target_duration`` as well).
+DEFAULTS: dict[str, Any] = {
+    "exclusive": False,
+    "interactive": False,
+    "tmpdir": "/tmp",
+    "unknown_task_duration": "1m",
+    "target_duration": "10m",
+    "lifetime_stagger": "4m",
+}
+#: The fields every batch queue must have, for queues whose other fields a test is about.
+W = "walltime: '01:00:00', memory: 1GB"
 
 
 def cluster(world: World, name: str) -> Cluster:
@@ -66,7 +78,8 @@ def test_the_spec_example(world: World) -> None:
         "conda": "seamless-database",
     }
     assert set(hpc.frontends[0].sections) == {"hashserver", "database", "daskserver"}
-    # No nominal defaults: the fields are exactly what was written (after TEMPLATE), nulls dropped.
+    # What was written (after TEMPLATE, nulls dropped), plus the scheduler's defaults for the
+    # fields left out (weak point 8: 0.3.2 left them out).
     assert hpc.queues["default"].fields == {
         "conda": "seamless-dask",
         "walltime": "01:00:00",
@@ -75,6 +88,7 @@ def test_the_spec_example(world: World) -> None:
         "maximum_jobs": 20,
         "unknown_task_duration": "1m",
         "target_duration": "10m",
+        **DEFAULTS,
     }
     assert hpc.queues["excl"].fields == {
         "conda": "seamless-dask",
@@ -83,6 +97,7 @@ def test_the_spec_example(world: World) -> None:
         "maximum_jobs": 20,
         "unknown_task_duration": "1m",
         "target_duration": "10m",
+        **DEFAULTS,
         "exclusive": True,
         "job_extra_directives": ["-A myacct"],
     }
@@ -98,7 +113,8 @@ def test_queue_fields_dashes_templates_and_erasing(world: World) -> None:
           frontends: [{hostname: h}]
           queues:
             base: {cores: 4, job-cores: 2, extra-dask-config: {distributed.x: "1"}, worker_threads: 3,
-                   dask_resources: {GPU: 1}, lifetime: 3600, tmpdir: /scratch}
+                   dask_resources: {GPU: 1}, lifetime: 3600, tmpdir: /scratch, walltime: '01:00:00',
+                   memory: 4GB}
             child: {TEMPLATE: base, job_cores: null, job-script-prologue: ["module load x"], partition: p}
             grandchild: {TEMPLATE: child, cores: 8, tmpdir: null}
             whole: {TEMPLATE: base, exclusive: true, job_cores: null, cores: null}
@@ -106,7 +122,9 @@ def test_queue_fields_dashes_templates_and_erasing(world: World) -> None:
     )
     queues = cluster(world, "c").queues
     assert cluster(world, "c").memory_per_core_property_name == "memcore"
+    written = {"walltime": "01:00:00", "memory": "4GB"}
     assert queues["base"].fields == {
+        **DEFAULTS,
         "cores": 4,
         "job_cores": 2,
         "extra_dask_config": {"distributed.x": "1"},
@@ -114,25 +132,29 @@ def test_queue_fields_dashes_templates_and_erasing(world: World) -> None:
         "dask_resources": {"GPU": 1},
         "lifetime": 3600,
         "tmpdir": "/scratch",
+        **written,
     }
     assert queues["child"].fields == {
+        **DEFAULTS,
         "cores": 4,
         "extra_dask_config": {"distributed.x": "1"},
         "worker_threads": 3,
         "dask_resources": {"GPU": 1},
         "lifetime": 3600,
         "tmpdir": "/scratch",
+        **written,
         "job_script_prologue": ["module load x"],
         "partition": "p",
     }
-    assert queues["grandchild"].fields["cores"] == 8
-    assert "tmpdir" not in queues["grandchild"].fields and queues["grandchild"].name == "grandchild"
+    assert queues["grandchild"].fields["cores"] == 8 and queues["grandchild"].name == "grandchild"
+    # The null erases the inherited /scratch; the default comes back.
+    assert queues["grandchild"].fields["tmpdir"] == "/tmp"
     assert queues["whole"].fields["exclusive"] is True and "cores" not in queues["whole"].fields
 
 
 def test_local_cluster_queues_need_no_cores_unless_exclusive(world: World) -> None:
-    world.clusters("l: {type: local, frontends: [{}], queues: {q: {walltime: '00:10:00'}}}")
-    assert cluster(world, "l").queues["q"].fields == {"walltime": "00:10:00"}
+    world.clusters("l: {type: local, frontends: [{}], queues: {q: {walltime: '00:10:00', memory: 1GB}}}")
+    assert cluster(world, "l").queues["q"].fields == {**DEFAULTS, "walltime": "00:10:00", "memory": "1GB"}
 
 
 def test_empty_sections_and_files(world: World) -> None:
@@ -373,7 +395,8 @@ def q(queues: str, cluster_type: str = "slurm") -> str:
             "default_queue: 'q' is not a queue of this cluster (the cluster has no queues)",
         ),
         (
-            "c: {type: slurm, frontends: [{hostname: h}], queues: {a: {cores: 2}}, default_queue: b}",
+            "c: {type: slurm, frontends: [{hostname: h}], default_queue: b, "
+            f"queues: {{a: {{cores: 2, {W}}}}}}}",
             "default_queue: 'b' is not a queue of this cluster (a)",
         ),
         (q("[a, b]"), "queues: expected a mapping of queue names to queues, got a list"),
@@ -392,7 +415,7 @@ def q(queues: str, cluster_type: str = "slurm") -> str:
             "a template must be a queue defined above this one (defined above: none)",
         ),
         (
-            q("{b: {cores: 1}, a: {TEMPLATE: a}}"),
+            q(f"{{b: {{cores: 1, {W}}}, a: {{TEMPLATE: a}}}}"),
             "queues.a.TEMPLATE: unknown queue 'a': "
             "a template must be a queue defined above this one (defined above: b)",
         ),
@@ -431,19 +454,19 @@ def q(queues: str, cluster_type: str = "slurm") -> str:
             "queues.a.extra_dask_config.k: expected a string, number or boolean, got a list",
         ),
         (
-            q("{a: {exclusive: true, cores: 4, job_cores: 1}}"),
+            q(f"{{a: {{exclusive: true, cores: 4, job_cores: 1, {W}}}}}"),
             "queues.a: 'job_cores' must not be set in exclusive mode",
         ),
         (
-            q("{a: {exclusive: true}}", "local"),
+            q(f"{{a: {{exclusive: true, {W}}}}}", "local"),
             "queues.a: 'cores' is required for local cluster exclusive mode",
         ),
         (
-            q("{a: {walltime: '1:00:00'}}"),
+            q(f"{{a: {{{W}}}}}"),
             "queues.a: 'cores' is required when 'exclusive' is not set",
         ),
         (
-            q("{a: {cores: 2}, b: {TEMPLATE: a, cores: null}}"),
+            q(f"{{a: {{cores: 2, {W}}}, b: {{TEMPLATE: a, cores: null}}}}"),
             "queues.b: 'cores' is required when 'exclusive' is not set",
         ),
         (q("{7: {cores: 2}}"), "queues: queue names must be non-empty strings, got 7"),
@@ -452,6 +475,135 @@ def q(queues: str, cluster_type: str = "slurm") -> str:
 def test_mistakes_name_file_cluster_and_field(world: World, text: str, message: str) -> None:
     path = world.clusters(text)
     assert cluster_error(world, "c") == f"{path}: cluster 'c': {message}"
+
+
+# -- the scheduler's queue rules (weak point 8) -------------------------------------------------
+
+BATCH_NEEDS_WALLTIME = "the batch jobs need a walltime"
+NEEDS_MEMORY = "the Dask workers need a memory size"
+OAR_PROPERTY = (
+    "memory_per_core_property_name: required for a oar cluster with queues (the Dask wrapper needs "
+    "it for OAR; write 'not_applicable' when the site has no such property)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            q("{a: {cores: 2, memory: 1GB}}"),
+            f"queues.a.walltime: required for a slurm queue ({BATCH_NEEDS_WALLTIME})",
+        ),
+        (
+            q("{a: {cores: 2, walltime: '01:00:00'}}"),
+            f"queues.a.memory: required for a slurm queue ({NEEDS_MEMORY})",
+        ),
+        (
+            "c: {type: oar, memory_per_core_property_name: m, frontends: [{hostname: h}], "
+            "queues: {a: {cores: 2, memory: 1GB}}}",
+            f"queues.a.walltime: required for a oar queue ({BATCH_NEEDS_WALLTIME})",
+        ),
+        (
+            "c: {type: oar, memory_per_core_property_name: m, frontends: [{hostname: h}], "
+            "queues: {a: {cores: 2, walltime: '01:00:00'}}}",
+            f"queues.a.memory: required for a oar queue ({NEEDS_MEMORY})",
+        ),
+        (
+            q("{a: {cores: 2, lifetime: 1h}}", "local"),
+            f"queues.a.memory: required for a local queue ({NEEDS_MEMORY})",
+        ),
+        (
+            q("{a: {cores: 2, memory: 1GB}}", "local"),
+            "queues.a.walltime: required for a local queue unless 'lifetime' is set "
+            "(the workers' lifetime comes from it)",
+        ),
+        # Checked after TEMPLATE: a child that erases an inherited requirement is refused.
+        (
+            q(f"{{a: {{cores: 2, {W}}}, b: {{TEMPLATE: a, memory: null}}}}"),
+            f"queues.b.memory: required for a slurm queue ({NEEDS_MEMORY})",
+        ),
+        (q(f"{{a: {{cores: 2, {W}}}}}", "oar"), OAR_PROPERTY),
+        # The required fields come before the exclusive rules.
+        (
+            q("{a: {exclusive: true, job_cores: 1}}"),
+            f"queues.a.walltime: required for a slurm queue ({BATCH_NEEDS_WALLTIME})",
+        ),
+    ],
+)
+def test_scheduler_queue_rules_name_the_field(world: World, text: str, message: str) -> None:
+    path = world.clusters(text)
+    assert cluster_error(world, "c") == f"{path}: cluster 'c': {message}"
+
+
+def test_what_the_scheduler_rules_accept(world: World) -> None:
+    world.clusters(
+        f"""
+        loc: {{type: local, frontends: [{{}}], queues: {{a: {{memory: 1GB, lifetime: 1h}}}}}}
+        oar_no_queues: {{type: oar, frontends: [{{hostname: h}}]}}
+        oar_na: {{type: oar, memory_per_core_property_name: not_applicable, frontends: [{{hostname: h}}],
+                  queues: {{a: {{cores: 1, {W}}}}}}}
+        untyped: {{frontends: [{{hostname: h}}], queues: {{a: {{cores: 1}}}}}}
+        inherit: {{type: slurm, frontends: [{{hostname: h}}],
+                  queues: {{a: {{cores: 1, {W}}}, b: {{TEMPLATE: a, exclusive: true, cores: null}}}}}}
+        """
+    )
+    # local: 'lifetime' stands in for 'walltime'; 'cores' defaults to the cluster's workers later.
+    assert cluster(world, "loc").queues["a"].fields == {**DEFAULTS, "memory": "1GB", "lifetime": "1h"}
+    assert cluster(world, "oar_no_queues").queues == {}
+    assert cluster(world, "oar_na").memory_per_core_property_name == "not_applicable"
+    # Without a type there is no scheduler: nothing filled in, only 0.3.2's exclusive rules.
+    assert cluster(world, "untyped").queues["a"].fields == {"cores": 1}
+    # Required fields may come from the template.
+    assert cluster(world, "inherit").queues["b"].fields == {
+        **DEFAULTS,
+        "walltime": "01:00:00",
+        "memory": "1GB",
+        "exclusive": True,
+    }
+
+
+def test_defaults_fill_only_what_is_left_out(world: World) -> None:
+    world.clusters(
+        f"""
+        c:
+          type: slurm
+          frontends: [{{hostname: h}}]
+          queues:
+            mine: {{cores: 2, {W}, tmpdir: /scratch, interactive: true, exclusive: false,
+                    unknown-task-duration: 5s, target_duration: 1m, lifetime_stagger: 0}}
+            child: {{TEMPLATE: mine, tmpdir: null, lifetime_stagger: null, interactive: false}}
+        """
+    )
+    queues = cluster(world, "c").queues
+    written = {
+        "cores": 2,
+        "walltime": "01:00:00",
+        "memory": "1GB",
+        "tmpdir": "/scratch",
+        "interactive": True,
+        "exclusive": False,
+        "unknown_task_duration": "5s",
+        "target_duration": "1m",
+        "lifetime_stagger": 0,
+    }
+    assert queues["mine"].fields == written
+    # An explicit null erases the inherited value and the default comes back; a written value
+    # (even false) stays.
+    assert queues["child"].fields == {
+        **written,
+        "tmpdir": "/tmp",
+        "lifetime_stagger": "4m",
+        "interactive": False,
+    }
+
+
+def test_an_unknown_type_lists_the_registered_schedulers(world: World) -> None:
+    path = world.clusters("c: {type: torque, frontends: [{hostname: h}]}")
+    registered = ", ".join(plugins.schedulers().names())
+    assert registered == TYPES
+    assert (
+        cluster_error(world, "c") == f"{path}: cluster 'c': type: expected one of {registered}, got 'torque'"
+    )
 
 
 def test_cluster_names_must_be_strings(world: World) -> None:

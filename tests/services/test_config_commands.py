@@ -76,7 +76,7 @@ def test_inline_clusters_are_read_before_the_commands_that_use_them(world: World
             inl:
               type: local
               frontends: [{hashserver: {bufferdir: /b}}]
-              queues: {q: {cores: 2}}
+              queues: {q: {cores: 2, memory: 1GB, lifetime: 1h}}
         """,
         profile=True,
     )
@@ -84,7 +84,7 @@ def test_inline_clusters_are_read_before_the_commands_that_use_them(world: World
     assert (configuration.selection.cluster, configuration.selection.queue) == ("inl", "q")
     cluster = configuration.clusters.clusters["inl"]
     assert cluster.source == str(world.project / "seamless.profile.yaml")
-    assert cluster.queues["q"].fields == {"cores": 2}
+    assert cluster.queues["q"].fields["cores"] == 2 and cluster.queues["q"].fields["lifetime"] == "1h"
 
 
 def test_seamless_yaml_comes_before_the_profile(world: World) -> None:

@@ -9,9 +9,9 @@ from modelkit import DASKSERVER, HASHSERVER, cluster, configuration, everything,
 
 from remote_http_launcher.launch import templates
 from seamless_config_services.errors import ConfigError
-from seamless_config_services.plugins import service_types
+from seamless_config_services.plugins import schedulers, service_types
 from seamless_config_services.resolve import resolve
-from seamless_config_services.schedulers import SCHEDULERS, scheduler_for
+from seamless_config_services.schedulers import scheduler_for
 from seamless_config_services.services.base import KeyIdentity, PersistentWalk
 from seamless_config_services.services.launcher_fields import META_FIELDS, STATUS_FILE, render_command
 from seamless_config_services.services.naming import project_dir, stage_dir, stage_substage_dir, suffix
@@ -188,7 +188,7 @@ def test_parse_key(key: str, known: tuple[str, ...], identity: KeyIdentity | Non
 
 
 def test_schedulers() -> None:
-    assert {name: s.cluster_string for name, s in SCHEDULERS.items()} == {
+    assert {name: s.cluster_string for name, s in schedulers().by_name.items()} == {
         "local": "distributed::LocalCluster",
         "slurm": "dask_jobqueue::SLURMCluster",
         "oar": "dask_jobqueue::OARCluster",

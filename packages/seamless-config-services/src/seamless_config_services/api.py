@@ -181,6 +181,17 @@ def ps(
     if walks:
         st.merge_persistent(report, st.run_walks(walks, report), filters)
     st.mark_not_applicable(report.rows)
+    if view != "client":
+        from . import workerjobs
+
+        # Counting jobs is extra information: a scheduler that does not answer costs the
+        # JOBS cell and one line on stderr, not the listing's exit code.
+        report.problems.extend(
+            workerjobs.add_counts(
+                report.rows,
+                lambda row: workerjobs.batch_system(configuration, row.get("service"), row.get("cluster")),
+            )
+        )
     return report
 
 
@@ -258,6 +269,8 @@ class Selected:
     resolution: Any = None
     problems: list[str] = field(default_factory=list)
     exit_code: int = 0
+    #: Keys of Dask services whose workers are batch jobs -> the rhl-jobs --system.
+    batch_systems: dict[str, str] = field(default_factory=dict)
 
 
 def require_target(request: Request) -> None:
@@ -272,12 +285,17 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     from . import resolve as resolver
     from . import status as st
     from .hosts import cluster_targets
+    from .workerjobs import batch_system
 
     require_target(request)
     configuration = configuration or load(request)
     if request.service:
         resolution = resolver.resolve(configuration, request.service)
-        return Selected({resolution.ssh_target: [resolution.key]}, resolution)
+        selected = Selected({resolution.ssh_target: [resolution.key]}, resolution)
+        system = batch_system(configuration, request.service, resolution.cluster.name)
+        if system is not None:
+            selected.batch_systems[resolution.key] = system
+        return selected
     cluster = configuration.cluster(request.cluster).name
     known = list(configuration.clusters.clusters)
     targets = cluster_targets(configuration, cluster)
@@ -287,6 +305,9 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     def take(call: Call, row: dict[str, Any]) -> bool:
         if row.get("cluster") == request.cluster and filters.keep(row):
             selected.by_target.setdefault(call.target, []).append(str(row["key"]))
+            system = batch_system(configuration, row.get("service"), cluster)
+            if system is not None:
+                selected.batch_systems[str(row["key"])] = system
         return False  # keys are collected here, not as rows
 
     report = Report(name_hosts=False)
@@ -309,11 +330,16 @@ def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: S
 def stop(request: Request) -> Outcome:
     """Stop the selected services (SIGINT, SIGTERM, SIGKILL, per rhl-stop); their client
     connection files are marked stale and their SSH tunnels closed."""
-    from . import clientstate
+    from . import clientstate, workerjobs
 
     selected = select(request)
+    ports, problems = workerjobs.ports_before_stop(selected.by_target, selected.batch_systems)
     outcome = _run_per_target("rhl-stop", selected.by_target)
-    _absorb(outcome, Outcome(problems=selected.problems, exit_code=selected.exit_code))
+    _absorb(outcome, Outcome(problems=selected.problems + problems, exit_code=selected.exit_code))
+    stopped = {key: where for key, where in ports.items() if _stopped(outcome, key)}
+    if stopped:
+        lines, problems = workerjobs.cancel_leftovers(stopped)
+        _absorb(outcome, Outcome(lines=lines, problems=problems, exit_code=1 if problems else 0))
     for keys in selected.by_target.values():
         for key in keys:
             if _stopped(outcome, key):
@@ -346,9 +372,15 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
     configuration = load(request)
     outcome = Outcome()
     if server:
+        from . import workerjobs
+
         selected = select(request, configuration)
+        # Before the state files go: they hold the scheduler port the worker jobs connect to.
+        lines, problems = workerjobs.cancel_by_key(selected.by_target, selected.batch_systems)
         extra = ["--server", "--force"] if force else ["--server"]
         part = _run_per_target("rhl-rm", selected.by_target, extra)
+        part.lines[:0] = lines
+        part.problems.extend(problems)
         _absorb(part, Outcome(problems=selected.problems, exit_code=selected.exit_code))
         _absorb(outcome, part)
         if part.exit_code and request.service and client:

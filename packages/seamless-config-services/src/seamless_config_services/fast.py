@@ -235,6 +235,7 @@ def _compute_plan(values: dict[str, Any]) -> dict[str, Any] | None:
     from .errors import ServiceError
     from .hosts import cluster_targets
     from .plugins import service_types
+    from .workerjobs import batch_system
 
     try:
         names = ("cluster", "project", "stage", "subproject", "substage")
@@ -245,6 +246,7 @@ def _compute_plan(values: dict[str, Any]) -> dict[str, Any] | None:
         configuration.cluster(name)
         targets = cluster_targets(configuration, name)
         types = service_types().by_name
+        jobs = {n: batch_system(configuration, n, name) for n in types}
         if any(t is not None for t in targets):
             dispatch.control_dir()
     except ServiceError:
@@ -256,6 +258,8 @@ def _compute_plan(values: dict[str, Any]) -> dict[str, Any] | None:
         "types": list(types),
         "persistent": [n for n, t in types.items() if t.persistent],
         "control_dir": dispatch._control_dir or "",
+        # Service -> rhl-jobs system, for the Dask services whose workers are batch jobs.
+        "jobs": {n: system for n, system in jobs.items() if system},
     }
 
 
@@ -296,6 +300,11 @@ def _run_ps(values: dict[str, Any], plan: dict[str, Any]) -> int:
             unreachable_clusters=[plan["cluster"]],
         )
     rows.mark_not_applicable(report.rows, set(plan["persistent"]), set(plan["types"]))
+    jobs = plan.get("jobs") or {}  # (a plan cached by an older version has none)
+    if any(row.get("service") in jobs for row in report.rows):
+        from .workerjobs import add_counts
+
+        report.problems.extend(add_counts(report.rows, lambda row: jobs.get(row.get("service"))))
     if values.get("--json"):
         sys.stdout.write("".join(json.dumps(rows.json_row(r), sort_keys=True) + "\n" for r in report.rows))
     else:

@@ -13,6 +13,10 @@ below, made known by an entry point in the group ``seamless_config_services``::
     def register_service_types(register):
         register(MyServiceType())
 
+    @hookimpl
+    def register_schedulers(register):
+        register(MyScheduler())
+
 Every hook has a page in docs/ (a test fails otherwise).
 """
 
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import pluggy
 
 if TYPE_CHECKING:
+    from .schedulers.base import Scheduler
     from .services.base import ServiceType
 
 PROJECT = "seamless_config_services"
@@ -39,3 +44,15 @@ class RegisterServiceType(Protocol):
 @hookspec
 def register_service_types(register: RegisterServiceType) -> None:
     """Register service types by calling ``register(instance)`` once per type."""
+
+
+class RegisterScheduler(Protocol):
+    """The ``register`` callable handed to :func:`register_schedulers`."""
+
+    def __call__(self, scheduler: Scheduler, /) -> None: ...
+
+
+@hookspec
+def register_schedulers(register: RegisterScheduler) -> None:
+    """Register schedulers (cluster ``type`` values) by calling ``register(instance)`` once
+    per :class:`~seamless_config_services.schedulers.Scheduler`."""

@@ -12,7 +12,7 @@ import os
 import sys
 from functools import cache
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pluggy
 
@@ -20,39 +20,62 @@ from . import hookspecs
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from .schedulers.base import Scheduler  # noqa: F401 - named in a string below
     from .services.base import ServiceType
 
 ENTRY_POINT_GROUP = "seamless_config_services"
 ENV_PLUGINS = "SEAMLESS_CONFIG_SERVICES_PLUGINS"
-BUILTIN_PLUGINS = ("seamless_config_services.services.builtin",)
+BUILTIN_PLUGINS = ("seamless_config_services.services.builtin", "seamless_config_services.schedulers.builtin")
+
+T = TypeVar("T")
 
 
-class ServiceTypes:
-    """Service types by name, in registration order (built-ins first)."""
+class Registry(Generic[T]):
+    """Registered objects keyed by an id attribute, in registration order (built-ins first)."""
+
+    #: What the objects are called in messages, and the attribute holding their id.
+    kind = "object"
+    id_attribute = "name"
+    unknown = "unknown"
 
     def __init__(self) -> None:
-        self.by_name: dict[str, ServiceType] = {}
+        self.by_name: dict[str, T] = {}
         self.plugin_of: dict[str, str] = {}
 
-    def add(self, service_type: ServiceType, plugin: str) -> None:
-        name = getattr(service_type, "name", None)
+    def add(self, item: T, plugin: str) -> None:
+        name = getattr(item, self.id_attribute, None)
         if not isinstance(name, str) or not name:
-            raise ConfigError(f"plugin {plugin!r} registered a service type without a name")
+            raise ConfigError(f"plugin {plugin!r} registered a {self.kind} without a {self.id_attribute}")
         if name in self.by_name:
             raise ConfigError(
-                f"service type {name!r} is registered twice (plugins {self.plugin_of[name]!r} and {plugin!r})"
+                f"{self.kind} {name!r} is registered twice (plugins {self.plugin_of[name]!r} and {plugin!r})"
             )
-        self.by_name[name] = service_type
+        self.by_name[name] = item
         self.plugin_of[name] = plugin
 
-    def get(self, name: str) -> ServiceType:
+    def get(self, name: str) -> T:
         found = self.by_name.get(name)
         if found is None:
-            raise ConfigError(f"unknown service {name!r} (known: {', '.join(self.by_name)})")
+            raise ConfigError(f"{self.unknown} {name!r} (known: {', '.join(self.by_name)})")
         return found
 
     def names(self) -> list[str]:
         return list(self.by_name)
+
+
+class Schedulers(Registry["Scheduler"]):
+    """Schedulers by cluster ``type``."""
+
+    kind = "scheduler"
+    id_attribute = "type"
+    unknown = "unknown cluster type"
+
+
+class ServiceTypes(Registry["ServiceType"]):
+    """Service types by name."""
+
+    kind = "service type"
+    unknown = "unknown service"
 
     def sections(self) -> dict[str, list[ServiceType]]:
         """Frontend section name -> the types that read it."""
@@ -89,15 +112,26 @@ def manager() -> pluggy.PluginManager:
     return pm
 
 
+def _fill(registry: Registry[Any], hook_name: str) -> None:
+    """Call ``hook_name`` plugin by plugin, so that each registration knows its plugin."""
+    pm = manager()
+    plugins = pm.list_name_plugin()
+    for plugin_name, plugin in plugins:
+        hook = pm.subset_hook_caller(hook_name, remove_plugins=[p for _n, p in plugins if p is not plugin])
+        hook(register=lambda item, _name=plugin_name: registry.add(item, _name))
+
+
 @cache
 def service_types() -> ServiceTypes:
     """All registered service types (computed once per process)."""
-    pm = manager()
     registry = ServiceTypes()
-    plugins = pm.list_name_plugin()
-    for plugin_name, plugin in plugins:
-        hook = pm.subset_hook_caller(
-            "register_service_types", remove_plugins=[p for _n, p in plugins if p is not plugin]
-        )
-        hook(register=lambda service_type, _name=plugin_name: registry.add(service_type, _name))
+    _fill(registry, "register_service_types")
+    return registry
+
+
+@cache
+def schedulers() -> Schedulers:
+    """All registered schedulers, by cluster ``type`` (computed once per process)."""
+    registry = Schedulers()
+    _fill(registry, "register_schedulers")
     return registry

@@ -123,7 +123,7 @@ def add_state_rows(
 
 def empty_row(**values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
-    row.update(process=None, port=None, persistent=None, size=None, key=None, path=None, host=None)
+    row.update(process=None, port=None, persistent=None, size=None, key=None, path=None, host=None, jobs=None)
     row.update(values)
     return row
 
@@ -151,6 +151,7 @@ def process_row(
         port=port if isinstance(port, int) and not isinstance(port, bool) and port else None,
         key=state_row.get("key"),
         host=host or "localhost",
+        _target=host,  # where the helpers for this row run (None: here); never printed
     )
 
 
@@ -188,6 +189,14 @@ def human_size(size: Any) -> str | None:
     return None  # pragma: no cover
 
 
+def jobs_cell(jobs: Any) -> str | None:
+    """The JOBS cell of a Dask service: ``1 running, 2 pending`` (``, 1 other`` if any)."""
+    if not isinstance(jobs, dict):
+        return None
+    text = f"{jobs.get('running', 0)} running, {jobs.get('pending', 0)} pending"
+    return f"{text}, {jobs['other']} other" if jobs.get("other") else text
+
+
 def table_cells(row: dict[str, Any], wide: bool) -> list[Any]:
     service = row.get("service")
     stage = row.get("stage")
@@ -217,11 +226,19 @@ def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_clu
     add_cluster = with_cluster and not wide
     if add_cluster:
         headers = ["CLUSTER", *headers]
+    # Worker jobs are counted for the Dask services of batch clusters only: the column
+    # appears when there is something to show in it.
+    add_jobs = any(row.get("jobs") is not None for row in rows)
+    jobs_at = headers.index("SIZE") + 1
+    if add_jobs:
+        headers.insert(jobs_at, "JOBS")
     cells: list[list[str]] = [headers]
     for row in rows:
         values = table_cells(row, wide)
         if add_cluster:
             values = [row.get("cluster"), *values]
+        if add_jobs:
+            values.insert(jobs_at, jobs_cell(row.get("jobs")))
         cells.append(["-" if v is None or v == "" else str(v) for v in values])
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
     return "".join(" ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in cells)
@@ -229,6 +246,6 @@ def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_clu
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:
     """The ``--json`` object: seamless-config 0.3.2's fields, plus the identity it lacked."""
-    data = dict(row)
+    data = {name: value for name, value in row.items() if not name.startswith("_")}
     data["project"] = display_project({**row, "subproject": None})
     return data

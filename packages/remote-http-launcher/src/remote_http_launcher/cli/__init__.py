@@ -26,6 +26,7 @@ COMMAND_MODULES = {
     "rhl-launch-service": "launch_service",
     "rhl-cache-conda": "cache_conda",
     "rhl-conda-info": "conda_info",
+    "rhl-jobs": "jobs",
 }
 
 #: Helpers whose arguments after the first positional word belong to somebody else.

@@ -24,7 +24,8 @@ class HelperCommand(click.Command):
     """A click command that reports every error as one line and a documented exit code.
 
     Usage errors exit with ``usage_exit_code`` (1, as remote-http-launcher 0.4.5 does; 2 for
-    rhl-launch-service, whose reference used argparse; 64 where 1 means an answer).
+    rhl-launch-service, whose reference used argparse, and for the new rhl-jobs; 64 where 1
+    means an answer).
     """
 
     usage_exit_code = EXIT_ERROR

@@ -131,4 +131,12 @@ SPECS: dict[str, Any] = {'rhl-ps': {'options': {'--client': ('client', 'flag', N
                     'defaults': {},
                     'arguments': [],
                     'interspersed': True,
-                    'usage_exit_code': 1}}
+                    'usage_exit_code': 1},
+ 'rhl-jobs': {'options': {'--system': ('system', 'value', 'str'),
+                          '--port': ('port', 'value', ('int', 1, 65535)),
+                          '--cancel': ('cancel', 'flag', None)},
+              'required': ['system'],
+              'defaults': {'port': None, 'cancel': False},
+              'arguments': [('keys', -1, False, 'key')],
+              'interspersed': True,
+              'usage_exit_code': 2}}

@@ -189,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     monitor = Monitor(args)
 
     def stop(_signum: int, _frame: object) -> None:
+        # Only ask ssh to end: waiting here would deadlock with the main thread's wait() on the
+        # same child (Popen's waitpid lock). The main loop sees `stopping` and reaps it.
         monitor.stopping = True
-        monitor.terminate()
+        if monitor.proc is not None and monitor.proc.returncode is None:
+            monitor.proc.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

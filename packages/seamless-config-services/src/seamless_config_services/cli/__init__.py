@@ -11,4 +11,5 @@ COMMANDS = {
     "seamless-service-resolve": "resolve",
     "seamless-service-start": "start",
     "seamless-service-restart": "restart",
+    "seamless-service-doctor": "doctor",
 }

@@ -56,3 +56,7 @@ def start() -> None:
 
 def restart() -> None:
     _main("seamless-service-restart")
+
+
+def doctor() -> None:
+    _main("seamless-service-doctor")

@@ -45,7 +45,8 @@ def command(
     is given. Rows of distinct services are never merged (ro/rw, subprojects, substages). A
     host that cannot be reached shows PROCESS 'unreachable'; the other rows are still shown
     and the exit code is 255. PROCESS: running | starting | failed | stale | client | absent |
-    unreachable. PERSISTENT: populated | empty | absent | n/a.
+    unreachable. PERSISTENT: populated | empty | absent | n/a. Dask services on a batch cluster
+    (SLURM, OAR) add a JOBS column: their worker jobs on the scheduler, running and pending.
     """
     request = request_from(values)
     sides = [name for name, on in (("client", client), ("server", server), ("all", all_clusters)) if on]

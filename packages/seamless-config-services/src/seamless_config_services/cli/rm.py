@@ -22,7 +22,8 @@ def command(client: bool, server: bool, force: bool, **values: Any) -> None:
     With --service: that service's state files; with --cluster alone: those of every service of
     the cluster. Without --client or --server both sides are removed. Logs are kept. State of a
     service that still runs is refused (stop it first, or --force). Prints 'removed <path>' per
-    file and '<key>: not found' when there was nothing to remove.
+    file and '<key>: not found' when there was nothing to remove. The worker jobs of a Dask
+    service on a batch cluster are cancelled first: '<key>: cancelled N worker jobs (ids)'.
     """
     request = request_from(values)
     run_action(lambda: print_outcome(api.rm(request, client=client, server=server, force=force)))

@@ -21,7 +21,9 @@ def command(**values: Any) -> None:
     --project/--stage/--subproject/--substage/--mode). Each service gets SIGINT, then SIGTERM, then
     SIGKILL; its server state is kept and marked stale so the log stays readable. This machine's
     connection file is marked stale and its SSH tunnel closed. One line per service:
-    '<key>: stopped | already gone | kill required | missing state | ...'.
+    '<key>: stopped | already gone | kill required | missing state | ...'. For a Dask service on a
+    batch cluster, worker jobs still connected to its scheduler afterwards (left by a crash) are
+    cancelled: '<key>: cancelled N worker jobs (ids)'.
     """
     request = request_from(values)
     run_action(lambda: print_outcome(api.stop(request)))

@@ -16,12 +16,11 @@ messages), :mod:`.discovery` (upward search), :mod:`.loader` (stage known before
 from __future__ import annotations
 
 from .cache import ENV_CACHE, cache_configuration, cache_root
-from .clusters import CLUSTER_TYPES, LazyClusters, iter_clusters, validate_all
+from .clusters import LazyClusters, cluster_types, iter_clusters, validate_all
 from .commands import COMMAND_FILES
 from .loader import Overrides, apply_overrides, home_directory, load, load_clusters
 
 __all__ = [
-    "CLUSTER_TYPES",
     "COMMAND_FILES",
     "ENV_CACHE",
     "LazyClusters",
@@ -29,6 +28,7 @@ __all__ = [
     "apply_overrides",
     "cache_configuration",
     "cache_root",
+    "cluster_types",
     "home_directory",
     "iter_clusters",
     "load",

@@ -45,8 +45,12 @@ from .queues import build_queues
 from .sections import SectionRule, registered_sections
 from .yamlio import read_yaml
 
-#: The scheduler types a cluster may have (schedulers become plugins later: keep it one constant).
-CLUSTER_TYPES = ("local", "slurm", "oar")
+
+def cluster_types() -> list[str]:
+    """The ``type`` values a cluster may have: one per registered scheduler."""
+    from ..plugins import schedulers
+
+    return schedulers().names()
 #: The top-level key that is not a cluster.
 LOCAL_CLUSTER = "local_cluster"
 CLUSTER_FIELDS = (
@@ -134,8 +138,12 @@ def build_cluster(name: str, raw: RawCluster, rules: Mapping[str, SectionRule]) 
     definition = expect_mapping(raw.definition, where, expected="a mapping (the cluster definition)")
     check_keys(definition, where, CLUSTER_FIELDS)
     cluster_type = definition.get("type")
+    scheduler = None
     if cluster_type is not None:
-        cluster_type = expect_choice(cluster_type, where.sub("type"), CLUSTER_TYPES)
+        from ..plugins import schedulers
+
+        cluster_type = expect_choice(cluster_type, where.sub("type"), cluster_types())
+        scheduler = schedulers().get(cluster_type)
     frontends = _frontends(definition.get("frontends"), where.sub("frontends"), cluster_type, rules)
     tunnel = definition.get("tunnel")
     workers = definition.get("workers")
@@ -146,7 +154,11 @@ def build_cluster(name: str, raw: RawCluster, rules: Mapping[str, SectionRule]) 
     memory_name = definition.get("memory_per_core_property_name")
     queues = {}
     if definition.get("queues") is not None:
-        queues = build_queues(definition["queues"], where.sub("queues"), cluster_type)
+        queues = build_queues(definition["queues"], where.sub("queues"), scheduler, workers)
+        if scheduler is not None:
+            for field, why in scheduler.required_cluster_fields.items():
+                if definition.get(field) is None:
+                    raise where.sub(field).error(f"required for a {cluster_type} cluster with queues ({why})")
     default_queue = definition.get("default_queue")
     if default_queue is not None:
         default_queue = expect_str(default_queue, where.sub("default_queue"))

@@ -10,8 +10,9 @@ Differences from seamless-config 0.3.2 (spec §7 items 8 and 24):
 * field types are checked (``cores: many`` is an error naming the queue and field, not a
   value passed on to the scheduler wrapper);
 * ``job_script_prologue`` (a list of strings, consumed downstream) is accepted;
-* the "nominal" defaults and requirements are still *not* applied, as in 0.3.2: fields keep
-  what was written, nulls dropped. Which fields a scheduler needs is the scheduler's business.
+* the cluster's scheduler (:mod:`..schedulers`) fills in its defaults for the fields a queue
+  leaves out and checks its required fields and rules (0.3.2 applied neither); the error
+  names the queue and the field.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..model import Queue
+from ..schedulers.base import QueueProblem, Scheduler
 from .checks import (
     Where,
     describe,
@@ -135,18 +137,25 @@ def _written_fields(raw: Any, where: Where) -> dict[str, Any]:
     return written
 
 
-def _check_exclusive(fields: Mapping[str, Any], where: Where, cluster_type: str | None) -> None:
-    if fields.get("exclusive"):
-        if "job_cores" in fields:
-            raise where.error("'job_cores' must not be set in exclusive mode")
-        if "cores" not in fields and cluster_type == "local":
-            raise where.error("'cores' is required for local cluster exclusive mode")
-    elif "cores" not in fields and cluster_type != "local":
-        raise where.error("'cores' is required when 'exclusive' is not set")
+def _check(fields: Mapping[str, Any], where: Where, scheduler: Scheduler | None, workers: int | None) -> None:
+    """The scheduler's rules; without a ``type``, 0.3.2's exclusive rules alone."""
+    try:
+        if scheduler is not None:
+            scheduler.check_queue(workers, fields)
+        elif fields.get("exclusive"):
+            if "job_cores" in fields:
+                raise QueueProblem(None, "'job_cores' must not be set in exclusive mode")
+        elif "cores" not in fields:
+            raise QueueProblem(None, "'cores' is required when 'exclusive' is not set")
+    except QueueProblem as problem:
+        raise (where.sub(problem.field) if problem.field else where).error(problem.message) from None
 
 
-def build_queues(raw: Any, where: Where, cluster_type: str | None) -> dict[str, Queue]:
-    """The queues of one cluster, in the order written. ``where`` points at ``queues``."""
+def build_queues(
+    raw: Any, where: Where, scheduler: Scheduler | None, workers: int | None = None
+) -> dict[str, Queue]:
+    """The queues of one cluster, in the order written, with the scheduler's defaults filled
+    in and its rules checked. ``where`` points at ``queues``."""
     mapping = expect_mapping(raw, where, expected="a mapping of queue names to queues")
     queues: dict[str, Queue] = {}
     for name, definition in mapping.items():
@@ -169,6 +178,9 @@ def build_queues(raw: Any, where: Where, cluster_type: str | None) -> dict[str, 
                 fields.pop(field, None)
             else:
                 fields[field] = value
-        _check_exclusive(fields, here, cluster_type)
-        queues[name] = Queue(name=name, fields=fields)
+        complete = scheduler.complete_queue(fields) if scheduler is not None else fields
+        _check(complete, here, scheduler, workers)
+        # A child inherits its template's complete fields; a field it erases with null gets
+        # the default again.
+        queues[name] = Queue(name=name, fields=complete)
     return queues

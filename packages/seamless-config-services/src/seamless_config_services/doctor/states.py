@@ -1,0 +1,231 @@
+"""Checks 2 and 3: the state of each service (PID identity, port, handshake) and its
+server-side log, read before any cleanup and classified by the seeds' table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dispatch
+from . import classify
+from .facts import Facts, checked, command, compact, result_evidence, summary
+from .model import OK, PROBLEM, WARNING, Check, Evidence, Finding, excerpt
+from .probe import LOG_TAIL, Service
+
+# -- 2. service state -------------------------------------------------------------------------
+
+
+def services(facts: Facts) -> Check:
+    check = Check("services", 2, "Service state")
+    unchecked = sorted({svc.where for svc in facts.services if not checked(svc, facts)})
+    for svc in facts.services:
+        if checked(svc, facts):
+            check.add(_service_finding(svc, facts))
+    if not check.findings:
+        check.skipped = True
+        check.summary = "not checked: no host could be asked (see check 1)"
+        return check
+    check.summary = summary(check, "service(s) in order")
+    if unchecked:
+        check.summary += f"; not checked on {', '.join(unchecked)} (see check 1)"
+    return check
+
+
+def _row_excerpt(svc: Service) -> str:
+    if svc.row is None:
+        return f"no state file for {svc.key} on {svc.where}"
+    shown = {
+        k: svc.row.get(k)
+        for k in ("status", "json_status", "pid", "port", "stale_reason", "error")
+        if svc.row.get(k) is not None
+    }
+    return compact(shown)
+
+
+def _service_finding(svc: Service, facts: Facts) -> Finding:
+    evidence = [Evidence(command("inspect", svc, facts.workdir), _row_excerpt(svc))]
+    details: dict[str, Any] = {"key": svc.key, "host": svc.where, "status": svc.status, "port": svc.port}
+    status = svc.status
+    subject = svc.key
+    restart = command("restart", svc, facts.workdir)
+    if status == "absent":
+        return Finding(
+            subject, OK, "not running (no state file): it is started on demand", evidence, None, details
+        )
+    pid = svc.row.get("pid") if svc.row else None
+    if status in ("running", "starting"):
+        identity = (
+            f"PID {pid} alive and the same process as at launch (start time checked)"
+            if svc.row is not None and svc.row.get("pid_start_time") is not None
+            else f"PID {pid} alive (no start time recorded: an older launcher wrote this state)"
+        )
+        details["pid"] = pid
+        if status == "starting":
+            return Finding(
+                subject,
+                WARNING,
+                f"starting ({identity}); it has not reported a port yet",
+                evidence,
+                f"wait; if it stays 'starting', read its log: {command('logs', svc, facts.workdir)}",
+                details,
+            )
+        port_ok = isinstance(svc.port_result, dispatch.Result) and svc.port_result.rc == 0
+        if svc.port_call is not None:
+            evidence.append(result_evidence(svc.port_call, svc.port_result))
+        if not port_ok:
+            return Finding(
+                subject,
+                PROBLEM,
+                f"running according to its state ({identity}), "
+                f"but port {svc.port} does not accept connections",
+                evidence,
+                f"read its log (check 3), then restart it: {restart}",
+                details,
+            )
+        if svc.handshake_call is not None:
+            evidence.append(result_evidence(svc.handshake_call, svc.handshake_result))
+            if not (isinstance(svc.handshake_result, dispatch.Result) and svc.handshake_result.rc == 0):
+                line = (
+                    svc.handshake_result.error_line()
+                    if isinstance(svc.handshake_result, dispatch.Result)
+                    else str(svc.handshake_result)
+                )
+                return Finding(
+                    subject,
+                    PROBLEM,
+                    f"port {svc.port} accepts connections but the handshake failed: {line}",
+                    evidence,
+                    f"read its log (check 3): the service is up but does not serve; then {restart}",
+                    details,
+                )
+        answered = "and answers its handshake" if svc.handshake_call is not None else "(no handshake known)"
+        return Finding(
+            subject,
+            OK,
+            f"running: {identity}; port {svc.port} accepts connections {answered}",
+            evidence,
+            None,
+            details,
+        )
+    rm = command("rm", svc, facts.workdir)
+    if status == "failed":
+        return Finding(
+            subject,
+            PROBLEM,
+            "failed to start",
+            evidence,
+            f"read its log (check 3), fix the cause, then {restart}",
+            details,
+        )
+    if status == "corrupt":
+        return Finding(
+            subject,
+            PROBLEM,
+            f"its state file is corrupt: {svc.row.get('error') if svc.row else ''}",
+            evidence,
+            f"{rm} (the log stays)",
+            details,
+        )
+    if status == "stale" and svc.crashed:
+        reason = svc.row.get("stale_reason") if svc.row else None
+        return Finding(
+            subject,
+            PROBLEM,
+            f"stale: the state says {svc.row.get('json_status') if svc.row else '?'} "
+            f"but {reason or 'its process is gone'} "
+            "(it died without being stopped)",
+            evidence,
+            f"read its log first (check 3), then {rm}; the next run launches it afresh",
+            details,
+        )
+    if status == "stale":
+        return Finding(
+            subject,
+            WARNING,
+            "stale: stopped, its state file is kept for post-mortem",
+            evidence,
+            f"read its log if it misbehaved (check 3), then {rm}; the next run launches it afresh",
+            details,
+        )
+    return Finding(
+        subject,
+        WARNING,
+        f"unexpected status {status!r}",
+        evidence,
+        f"{command('inspect', svc, facts.workdir)}",
+        details,
+    )
+
+
+# -- 3. server-side logs ----------------------------------------------------------------------
+
+_BROKEN = ("failed", "corrupt")
+
+
+def logs(facts: Facts) -> Check:
+    check = Check("logs", 3, "Server-side logs (read before any cleanup)")
+    for svc in facts.services:
+        if not checked(svc, facts):
+            continue
+        finding = _log_finding(svc, facts)
+        if finding is not None:
+            check.add(finding)
+    if not any(checked(s, facts) for s in facts.services):
+        check.skipped = True
+        check.summary = "not checked: no host could be asked (see check 1)"
+        return check
+    check.summary = summary(check, "log(s) without known errors") if check.findings else "no logs to read"
+    return check
+
+
+def _log_finding(svc: Service, facts: Facts) -> Finding | None:
+    result = svc.log_result
+    if svc.log_call is None or not isinstance(result, dispatch.Result):
+        return None
+    broken = svc.status in _BROKEN or svc.crashed
+    details: dict[str, Any] = {
+        "key": svc.key,
+        "host": svc.where,
+        "status": svc.status,
+        "classification": None,
+    }
+    logs_command = command("logs", svc, facts.workdir, "--tail", str(LOG_TAIL))
+    if result.rc != 0:
+        if svc.status == "absent":
+            return None
+        launcher_log = svc.resolution.launcher_config.get("log_file") if svc.resolution is not None else None
+        where = f" on {svc.where}" if svc.target else ""
+        step = "check the cluster/project/stage/mode (seamless-service-resolve)"
+        if launcher_log:
+            step = f"read the launcher's own progress log {launcher_log}{where}; " + step
+        return Finding(
+            svc.key,
+            PROBLEM if broken else WARNING,
+            f"no log to read ({result.error_line()})",
+            [Evidence(logs_command, excerpt(result.stderr), result.rc)],
+            step,
+            details,
+        )
+    found = classify.classify(result.stdout, svc.service)
+    if found is None:
+        evidence = [Evidence(logs_command, excerpt(result.stdout, lines=4), 0)]
+        if broken:
+            return Finding(
+                svc.key,
+                PROBLEM,
+                f"the service is {svc.status}, but the last {LOG_TAIL} log lines show no known error",
+                evidence,
+                f"read the whole log: {command('logs', svc, facts.workdir)}",
+                details,
+            )
+        return Finding(svc.key, OK, f"no error in the last {LOG_TAIL} lines", evidence, None, details)
+    details["classification"] = found.as_json()
+    verdict = PROBLEM if broken else WARNING
+    state = "" if broken else f" (the service is {svc.status}; requests may still fail)"
+    return Finding(
+        svc.key,
+        verdict,
+        f"{found.error} -> {found.cause}; fix in {found.fix_in}{state}",
+        [Evidence(logs_command, found.excerpt, 0)],
+        found.next_step,
+        details,
+    )

@@ -1,0 +1,1 @@
+"""Batch-scheduler integration tests (a package, so that its conftest does not shadow tests/conftest.py)."""
