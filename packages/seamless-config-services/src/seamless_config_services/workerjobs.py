@@ -136,16 +136,24 @@ def add_counts(
 # -- stop and rm ------------------------------------------------------------------------------
 
 
-def ports_before_stop(
+def _by_host_and_system(
     by_target: dict[str | None, list[str]], systems: dict[str, str]
-) -> tuple[dict[str, tuple[str | None, str, int]], list[str]]:
-    """key -> (target, system, scheduler port) for the Dask services about to be stopped: the
-    wrapper deletes its state file when it exits, and with it the port the jobs connect to."""
+) -> dict[tuple[str | None, str], list[str]]:
+    """The keys that have worker jobs, grouped into one rhl-jobs call per host and system."""
     groups: dict[tuple[str | None, str], list[str]] = {}
     for target, keys in by_target.items():
         for key in keys:
             if key in systems:
                 groups.setdefault((target, systems[key]), []).append(key)
+    return groups
+
+
+def ports_before_stop(
+    by_target: dict[str | None, list[str]], systems: dict[str, str]
+) -> tuple[dict[str, tuple[str | None, str, int]], list[str]]:
+    """key -> (target, system, scheduler port) for the Dask services about to be stopped: the
+    wrapper deletes its state file when it exits, and with it the port the jobs connect to."""
+    groups = _by_host_and_system(by_target, systems)
     if not groups:
         return {}, []
     answer = ask(_calls(groups, ()))
@@ -186,11 +194,7 @@ def cancel_by_key(
     by_target: dict[str | None, list[str]], systems: dict[str, str]
 ) -> tuple[list[str], list[str]]:
     """Before removing state files: cancel the jobs of the services about to be forgotten."""
-    groups: dict[tuple[str | None, str], list[str]] = {}
-    for target, keys in by_target.items():
-        for key in keys:
-            if key in systems:
-                groups.setdefault((target, systems[key]), []).append(key)
+    groups = _by_host_and_system(by_target, systems)
     if not groups:
         return [], []
     answer = ask(_calls(groups, ("--cancel",)))

@@ -161,6 +161,19 @@ class Scheduler:
         cores = queue.fields.get("cores")
         return cores if cores is not None else self.default_cores(cluster)
 
+    def _resources(self, cluster: Cluster, queue: Queue, **extra: Any) -> dict[str, Any]:
+        """What each job asks for (``extra`` placed after ``walltime``, in 0.3.2's order)."""
+        fields = queue.fields
+        return {
+            "walltime": fields.get("walltime"),
+            **extra,
+            "cores": self._cores(cluster, queue),
+            "job_cores": fields.get("job_cores"),
+            "memory": fields.get("memory"),
+            "tmpdir": fields.get("tmpdir"),
+            "partition": fields.get("partition"),
+        }
+
     def _common_tail(self, cluster: Cluster, queue: Queue) -> dict[str, Any]:
         return {
             "project": queue.fields.get("project"),
@@ -185,15 +198,7 @@ class Scheduler:
         """``file_parameters`` of a daskserver (Seamless tasks on Dask workers)."""
         fields = queue.fields
         exclusive = fields.get("exclusive")
-        params: dict[str, Any] = {
-            "walltime": fields.get("walltime"),
-            "exclusive": exclusive,
-            "cores": self._cores(cluster, queue),
-            "job_cores": fields.get("job_cores"),
-            "memory": fields.get("memory"),
-            "tmpdir": fields.get("tmpdir"),
-            "partition": fields.get("partition"),
-        }
+        params = self._resources(cluster, queue, exclusive=exclusive)
         directives, node_extra = self._directives(cluster, queue, node)
         if exclusive and fields.get("cores") is None:
             params.update(self.whole_node(directives))
@@ -214,14 +219,7 @@ class Scheduler:
     def pure_dask_parameters(self, cluster: Cluster, queue: Queue, *, node: str | None) -> dict[str, Any]:
         """``file_parameters`` of a pure-daskserver (plain Dask, no Seamless tasks)."""
         fields = queue.fields
-        params: dict[str, Any] = {
-            "walltime": fields.get("walltime"),
-            "cores": self._cores(cluster, queue),
-            "job_cores": fields.get("job_cores"),
-            "memory": fields.get("memory"),
-            "tmpdir": fields.get("tmpdir"),
-            "partition": fields.get("partition"),
-        }
+        params = self._resources(cluster, queue)
         directives, node_extra = self._directives(cluster, queue, node)
         extra = self.pure_exclusive(queue, directives)
         params["job_extra_directives"] = directives or None
