@@ -107,6 +107,11 @@ class Result:
         return self
 
 
+def lacks_size_option(outcome: Outcome) -> bool:
+    """rhl-ps-persistent of remote-http-launcher 0.4.5 has no ``--size``: ask again without."""
+    return isinstance(outcome, Result) and outcome.rc == 2 and "--size" in outcome.stderr
+
+
 def remote_command(helper: str, args: Sequence[str]) -> str:
     """The remote shell command: PATH prepend, then every word quoted.
 
@@ -167,11 +172,14 @@ def _run_local(call: Call, stdout: IO[str] | None) -> Result:
     except NotFast:
         return _run_local_subprocess(call, stdout)
     body = importlib.import_module(f"remote_http_launcher.helpers.{COMMAND_MODULES[call.helper]}").run
-    out = io.StringIO()
+    # A text stream with a byte buffer beneath, as a real stdout has: rhl-logs copies bytes.
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
     err = io.StringIO()
     with _LOCAL_LOCK, contextlib.redirect_stdout(stdout or out), contextlib.redirect_stderr(err):
         rc = run_reporting(call.helper, spec["usage_exit_code"], lambda: body(**values))
-    return Result(call, rc, out.getvalue(), err.getvalue())
+    out.flush()
+    return Result(call, rc, raw.getvalue().decode("utf-8", errors="replace"), err.getvalue())
 
 
 def _run_local_subprocess(call: Call, stdout: IO[str] | None) -> Result:

@@ -178,12 +178,7 @@ def merge_persistent(report: Report, walk_rows: list[tuple[Walk, dict[str, Any]]
 def run_walks(walks: Sequence[Walk], report: Report) -> list[tuple[Walk, dict[str, Any]]]:
     calls = [w.call() for w in walks]
     outcomes = dispatch.run_many(calls)
-    # Servers with remote-http-launcher 0.4.5 helpers have no --size: ask again without it.
-    retry = [
-        i
-        for i, o in enumerate(outcomes)
-        if isinstance(o, dispatch.Result) and o.rc == 2 and "--size" in o.stderr
-    ]
+    retry = [i for i, o in enumerate(outcomes) if dispatch.lacks_size_option(o)]
     if retry:
         again = dispatch.run_many([walks[i].call(with_size=False) for i in retry])
         for i, outcome in zip(retry, again):

@@ -218,23 +218,11 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
 
 
 def run_planned(planned: list[tuple[Service, str, Call]]) -> None:
-    # rhl-logs copies the log's bytes to stdout's buffer: run here, it needs a real stream.
-    local_logs = [i for i, (_s, what, call) in enumerate(planned) if what == "log" and call.target is None]
-    outcomes: list[dispatch.Result | ServiceError] = list(
-        dispatch.run_many([call for i, (_s, _w, call) in enumerate(planned) if i not in local_logs])
-    )
-    for index in local_logs:
-        outcomes.insert(index, _run_local_log(planned[index][2]))
+    outcomes = dispatch.run_many([call for _s, _w, call in planned])
     retry: list[int] = []
     for index, ((svc, what, _call), outcome) in enumerate(zip(planned, outcomes)):
         setattr(svc, f"{what}_result", outcome)
-        # Servers with remote-http-launcher 0.4.5 helpers have no --size: ask again without it.
-        if (
-            what == "walk"
-            and isinstance(outcome, dispatch.Result)
-            and outcome.rc == 2
-            and "--size" in outcome.stderr
-        ):
+        if what == "walk" and dispatch.lacks_size_option(outcome):
             retry.append(index)
     if retry:
         again = [planned[i] for i in retry]
@@ -247,17 +235,6 @@ def run_planned(planned: list[tuple[Service, str, Call]]) -> None:
                 svc.walk_rows = svc.walk_result.json_rows()
             except ServiceError as exc:
                 svc.walk_result = exc
-
-
-def _run_local_log(call: Call) -> dispatch.Result:
-    import io
-
-    raw = io.BytesIO()
-    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
-    result = dispatch.run(call, stdout=stream)
-    stream.flush()
-    result.stdout = raw.getvalue().decode("utf-8", errors="replace")
-    return result
 
 
 def walk_call(resolution: Any) -> Call | None:
