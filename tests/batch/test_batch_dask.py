@@ -88,9 +88,11 @@ def test_raw_dask_jobqueue(
     """dask-jobqueue alone, as svc: one worker job, one task on it, no job left after close()."""
     jobs = scheduler_jobs(request, kind)
     work = svc_workdir
-    proc = run_as_svc(
-        [str(batch_bin / "python"), str(HERE / "scripts" / "raw_jobqueue.py"), kind], work, timeout=180
-    )
+    # svc cannot read the checkout when it lives in a private directory (mktemp -d): copy.
+    script = work / "raw_jobqueue.py"
+    shutil.copyfile(HERE / "scripts" / "raw_jobqueue.py", script)
+    os.chmod(script, 0o644)
+    proc = run_as_svc([str(batch_bin / "python"), str(script), kind], work, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.splitlines()[-1])
     assert report["result"] == 42
