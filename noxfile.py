@@ -1,9 +1,11 @@
-"""Sessions: tests, lint, types, build, docs, batch, bench, demo. `./dev test` runs the CI set."""
+"""Sessions: tests, lint, types, build, docs, seamless, batch, bench, demo. `./dev test` runs
+the CI set (`CI_SESSIONS`); `dev` lists the same sessions."""
 
 from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import tempfile
 
 import nox
@@ -15,7 +17,13 @@ TEST_DEPS = ["pytest>=8", "pytest-timeout", "hypothesis>=6", "jsonschema"]
 #: The real services the tests launch (hashserver imports aiofiles without declaring it).
 SERVICES = ["hashserver==1.1.0", "aiofiles", "seamless-database"]
 
-nox.options.sessions = ["lint", "types", "tests", "build", "docs", "batch"]
+#: The Debian packages the sessions need are installed by the sessions themselves (as root;
+#: not root: one line says what to install): README's test command does all its set-up.
+ENSURE_PACKAGES = ["python", str(ROOT / "tests" / "batch" / "batch_support.py"), "ensure"]
+#: What `./dev test` (and so CI) runs; keep in step with `dev`.
+CI_SESSIONS = ["lint", "types", "tests", "build", "docs", "seamless", "batch"]
+
+nox.options.sessions = CI_SESSIONS
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -24,6 +32,8 @@ nox.options.reuse_existing_virtualenvs = True
 def tests(session: nox.Session) -> None:
     """All tests against the installed (not editable) packages."""
     session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES)
+    if os.getuid() == 0:  # the SSH tests' sshd (without root they are skipped, with a reason)
+        session.run(*ENSURE_PACKAGES, "ssh")
     session.run("pytest", *(session.posargs or ["tests"]), env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
@@ -32,8 +42,27 @@ def batch(session: nox.Session) -> None:
     """Dask workers as real SLURM and OAR jobs (Debian packages; needs root): tests/batch."""
     requirements = ROOT / "tests" / "batch" / "requirements.txt"
     session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES, "-r", str(requirements))
+    # Before pytest (whose per-test timeout would cut a first install or build short): the
+    # Debian packages, and the real Seamless stack venv of tests/batch/test_seamless_stack.py.
+    session.run(*ENSURE_PACKAGES, "ssh", "slurm", "oar")
+    session.run("python", str(ROOT / "tests" / "seamless_stack" / "stack_support.py"))
     env = {"PYTHONDONTWRITEBYTECODE": "1", "RHL_BATCH_TESTS": "1"}
     session.run("pytest", *(session.posargs or ["tests/batch"]), env=env)
+
+
+@nox.session
+def seamless(session: nox.Session) -> None:
+    """The real Seamless client stack from PyPI (pinned: tests/seamless_stack/requirements.txt),
+    our packages installed over it, driven end to end: tests/seamless_stack. The stack venv is
+    built by the tests themselves (cached under /var/tmp/rhltest, keyed by the pins and our
+    sources), so this session's own venv needs only pytest."""
+    session.install(*TEST_DEPS, "PyYAML")
+    if os.getuid() == 0:  # the SSH part uses the real sshd
+        session.run(*ENSURE_PACKAGES, "ssh")
+    # Before pytest (whose per-test timeout would cut a first build short): prints the venv.
+    session.run("python", str(ROOT / "tests" / "seamless_stack" / "stack_support.py"))
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "RHL_SEAMLESS_TESTS": "1"}
+    session.run("pytest", *(session.posargs or ["tests/seamless_stack"]), env=env)
 
 
 @nox.session
@@ -50,7 +79,8 @@ def types(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build both wheels; install each into its own fresh venv and run its commands."""
+    """Build both wheels; install each into its own fresh venv and run its commands; then keep
+    the wheels in dist/ (what docs/services/install.md installs until they are on PyPI)."""
     session.install("build")
     with tempfile.TemporaryDirectory() as tmp:
         dist = pathlib.Path(tmp) / "dist"
@@ -76,6 +106,14 @@ def build(session: nox.Session) -> None:
             external=True,
         )
         session.run("python", str(ROOT / "tests" / "smoke_installed.py"), str(client / "bin"), "client")
+        kept = ROOT / "dist"
+        kept.mkdir(exist_ok=True)
+        for old in kept.glob("*.whl"):
+            if old.name.split("-")[0] in wheels:
+                old.unlink()
+        for wheel in wheels.values():
+            shutil.copy2(wheel, kept / wheel.name)
+        session.log(f"kept: {', '.join(str(kept / p.name) for p in wheels.values())}")
 
 
 @nox.session

@@ -6,7 +6,7 @@
 # removes its state.
 # Part 2, the Seamless layer: an embedded cluster file and project (throw-away HOME), then the
 # seamless-service-* commands: start hashserver and seamless-database, ps (client, cluster,
-# persistent), inspect, logs, and the false-pass protocol: stop, rm, clear, ps --persistent.
+# persistent), inspect, logs, and the false-pass protocol: stop, logs, rm, clear, ps --persistent.
 set -euo pipefail
 work=$(mktemp -d "${TMPDIR:-/tmp}/rhl-demo.XXXXXX")
 export REMOTE_HTTP_LAUNCHER_DIR="$work/state"
@@ -79,11 +79,13 @@ url = f"http://127.0.0.1:{sys.argv[1]}/{hashlib.sha256(data).hexdigest()}"
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 print("PUT", url, "->", opener.open(urllib.request.Request(url, data=data, method="PUT"), timeout=10).status)
 PY
-step seamless-service-logs --service hashserver --tail 2
-# The false-pass protocol of the seeds: what is cached, then stop, rm, clear: a cold cache.
+# The false-pass protocol of the seeds, in the guide's order: what is cached, then stop the
+# project's services (only this project's: --project), read the logs, rm, clear: a cold cache.
 step seamless-service-ps --server --persistent --project myproject --cluster local
-step seamless-service-stop --cluster local
-step seamless-service-rm --cluster local
+step seamless-service-stop --cluster local --project myproject
+step seamless-service-logs --service hashserver --tail 2
+step seamless-service-logs --service database --tail 2
+step seamless-service-rm --cluster local --project myproject
 step seamless-service-clear --service hashserver --project myproject
 step seamless-service-clear --service database --project myproject
 step seamless-service-ps --server --persistent --project myproject --cluster local

@@ -81,14 +81,14 @@ def main() -> int:
             failures += client_commands(bin_dir, env, pathlib.Path(tmp))
     for failure in failures:
         print(f"FAIL {failure}")
-    checks = len(SERVER_COMMANDS) * 2 + 4 + (len(CLIENT_COMMANDS) * 2 + 1 if role == "client" else 0)
+    checks = len(SERVER_COMMANDS) * 2 + 4 + (len(CLIENT_COMMANDS) * 3 + 1 if role == "client" else 0)
     print(f"smoke ({role}): {checks - len(failures)} checks ok, {len(failures)} failed")
     return 1 if failures else 0
 
 
 CLIENT_COMMANDS = [
     f"seamless-service-{name}"
-    for name in ("ps", "stop", "rm", "logs", "inspect", "clear", "resolve", "start", "restart")
+    for name in ("ps", "stop", "rm", "logs", "inspect", "clear", "resolve", "start", "restart", "doctor")
 ]
 
 
@@ -96,11 +96,18 @@ def client_commands(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Pat
     """Every seamless-service-* command answers --help and --version; resolve works from a
     cluster file (a fresh HOME)."""
     failures = []
+    code = "import importlib.metadata as m; print(m.version('seamless-config-services'))"
+    version = run([str(bin_dir / "python"), "-c", code], env).stdout.strip()
     for name in CLIENT_COMMANDS:
         for flag in ("--version", "--help"):
             proc = run([str(bin_dir / name), flag], env)
             if proc.returncode != 0 or not proc.stdout:
                 failures.append(f"{name} {flag}: exit {proc.returncode}: {proc.stderr.strip()}")
+        # --version names the distribution: seamless-config 0.3.2 installs the same script names.
+        proc = run([str(bin_dir / name), "--version"], env)
+        expected = f"{name}, version {version} (seamless-config-services)\n"
+        if proc.stdout != expected:
+            failures.append(f"{name} --version: {proc.stdout!r}, expected {expected!r}")
     home = tmp / "client-home"
     (home / ".seamless").mkdir(parents=True)
     (home / ".seamless" / "clusters.yaml").write_text(

@@ -6,7 +6,7 @@ already believe. The recipe is ``shared/recipes/real-components.md`` §1-4; this
 it into a pytest fixture. Nothing global is touched except ``/run/sshd`` (compiled into sshd),
 the ``svc`` account (created if missing, ``usermod -p '*'`` so that sshd does not see it as
 locked), and the openssh-server package (installed with apt-get when ``/usr/sbin/sshd`` is
-missing; ``.ci/run`` does the same before the tests).
+missing; the nox sessions do the same before pytest, with ``tests/batch/batch_support.py ensure ssh``).
 
 Layout (``RHL_TEST_CACHE``, default ``/var/tmp/rhltest``; every level traversable by svc):
 

@@ -10,8 +10,10 @@ bounded waits (short backoff, never a fixed sleep) and idempotent up/down:
   the daemons *they* started; ``down(pid_files)`` stops exactly those (SIGTERM, then SIGKILL
   after a bounded wait), after checking that each pid still names the expected program. A
   daemon found running is reused and left alone.
-* ``missing_packages()`` names the Debian packages that are not installed, with the apt-get
-  command that installs them (``.ci/run`` runs it as root).
+* ``ensure_packages(groups)`` installs the Debian packages that are missing (as root, with a
+  bounded ``apt-get``); not root, it fails with one line naming the exact apt-get command.
+  The nox sessions run it first (``batch_support.py ensure ssh slurm oar``), so README's test
+  command does all its set-up on a fresh machine.
 
 What is written outside our state directory (``$RHL_TEST_CACHE/batch``, default
 ``/var/tmp/rhltest/batch``): ``/etc/slurm/slurm.conf`` (only if absent or written by us: it
@@ -21,8 +23,9 @@ if missing), ``/run/munge``, ``/run/sshd`` and ``/run/rhltest-batch`` (pid files
 job state lives in ``/var/lib/slurm`` (the package's own place); OAR's PostgreSQL cluster
 lives in our state directory, on port ``$RHL_BATCH_PGPORT`` (default 5433).
 
-Run by hand: ``python tests/batch/batch_support.py up|down|status [slurm|oar]``
-(``down`` stops every daemon whose pid file this module knows, whoever started it).
+Run by hand: ``python tests/batch/batch_support.py up|down|status [slurm|oar]`` (``down``
+stops every daemon whose pid file this module knows, whoever started it), or
+``python tests/batch/batch_support.py ensure [ssh|slurm|oar]...`` (install what is missing).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ OAR_SERVER_PID = pathlib.Path("/run/oar-server.pid")
 MUNGE_PID = pathlib.Path("/run/munge/munged.pid")
 #: Debian packages per scheduler (recipe §0; SLURM accounting is not needed).
 PACKAGES: dict[str, tuple[str, ...]] = {
+    "ssh": ("openssh-server",),
     "slurm": ("slurmctld", "slurmd", "slurm-client", "munge"),
     "oar": (
         "oar-server",
@@ -211,33 +215,111 @@ def down(pid_files: Sequence[pathlib.Path]) -> list[str]:
 # --------------------------------------------------------------------------- packages
 
 
-def missing_packages(scheduler: str) -> list[str]:
-    """The packages of ``scheduler`` that dpkg does not report as installed."""
-    wanted = PACKAGES[scheduler]
+def missing_packages(packages: Sequence[str]) -> list[str]:
+    """The Debian packages of ``packages`` that dpkg does not report as installed (a package
+    removed with its configuration kept reads ``deinstall ok config-files``: missing)."""
     if shutil.which("dpkg-query") is None:
-        return list(wanted)
+        return list(packages)
     proc = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package} ${Status}\\n", *wanted],
+        ["dpkg-query", "-W", "-f", "${Package} ${Status}\\n", *packages],
         capture_output=True,
         text=True,
         timeout=30,
         stdin=subprocess.DEVNULL,
-    )
-    installed = {line.split()[0] for line in proc.stdout.splitlines() if line.endswith(" installed")}
-    return [package for package in wanted if package not in installed]
+    )  # exit 1 when some package is unknown; the known ones are still listed
+    installed = {line.split()[0] for line in proc.stdout.splitlines() if line.endswith(" ok installed")}
+    return [package for package in packages if package not in installed]
 
 
 def apt_command(packages: Sequence[str]) -> str:
     return "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " + " ".join(packages)
 
 
-def require_packages(scheduler: str) -> None:
-    missing = missing_packages(scheduler)
-    if missing:
-        raise BatchError(
-            f"{scheduler}: Debian package(s) not installed: {', '.join(missing)} "
-            f"(as root: {apt_command(missing)}; .ci/run does this)"
+def packages_for(groups: Sequence[str]) -> list[str]:
+    """The packages of ``groups`` (keys of :data:`PACKAGES`), each once, in order."""
+    found: list[str] = []
+    for group in groups:
+        found += [package for package in PACKAGES[group] if package not in found]
+    return found
+
+
+#: The bound of each apt-get call (install, update, install again): about 150 MB to fetch on a
+#: fresh machine; three calls at most.
+APT_TIMEOUT = 300
+POLICY_RC_D = pathlib.Path("/usr/sbin/policy-rc.d")
+
+
+def install_packages(packages: Sequence[str], policy: pathlib.Path | None = None) -> None:
+    """``apt-get install`` the packages (root only), bounded; once more after ``apt-get update``
+    if that fails (stale package lists on a fresh machine). A ``policy-rc.d`` that answers 101
+    keeps the packages' init scripts from starting daemons (the tests start every daemon
+    themselves); it is removed afterwards unless it was there before."""
+    policy = policy or POLICY_RC_D
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    created = False
+    with _apt_lock():
+        try:
+            if not policy.exists():
+                policy.write_text("#!/bin/sh\n# written by tests/batch/batch_support.py\nexit 101\n")
+                policy.chmod(0o755)
+                created = True
+            failure = _apt(install, env)
+            if failure:
+                update_failure = _apt(["apt-get", "update", "-q"], env)
+                failure = _apt(install, env) if not update_failure else update_failure
+        finally:
+            if created:
+                policy.unlink(missing_ok=True)
+    still = missing_packages(packages)
+    if still:
+        raise BatchError(f"could not install {' '.join(still)}: {failure or 'apt-get reported success'}")
+
+
+@contextlib.contextmanager
+def _apt_lock() -> Iterator[None]:
+    """The same lock file as tests/sshd_support.py's openssh-server install."""
+    fd = os.open("/tmp/.rhltest-apt.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _apt(argv: list[str], env: dict[str, str]) -> str:
+    """Run one apt-get call; '' on success, else its last output line (or the timeout)."""
+    try:
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=APT_TIMEOUT, env=env, stdin=subprocess.DEVNULL
         )
+    except subprocess.TimeoutExpired:
+        return f"{shlex.join(argv)} did not finish within {APT_TIMEOUT}s"
+    if proc.returncode == 0:
+        return ""
+    lines = (proc.stderr or proc.stdout).strip().splitlines()
+    return f"{shlex.join(argv[:2])} exited {proc.returncode}: {lines[-1] if lines else 'no output'}"
+
+
+def ensure_packages(groups: Sequence[str], uid: int | None = None) -> list[str]:
+    """Make the Debian packages of ``groups`` installed: as root, install what is missing;
+    otherwise a BatchError whose one line says exactly what to install. Returns what was
+    installed now. Never a silent skip: the batch session fails without its packages."""
+    wanted = packages_for(groups)
+    missing = missing_packages(wanted)
+    if not missing:
+        return []
+    if (os.getuid() if uid is None else uid) != 0:
+        raise BatchError(
+            f"Debian package(s) not installed: {' '.join(missing)}; "
+            f"as root run: {apt_command(missing)} (or run ./dev test as root, which installs them)"
+        )
+    install_packages(missing)
+    return missing
+
+
+def require_packages(scheduler: str) -> None:
+    ensure_packages([scheduler])
     if os.getuid() != 0:
         raise BatchError(f"{scheduler}: starting the daemons needs root")
 
@@ -596,11 +678,23 @@ def _known_pid_files() -> dict[str, list[pathlib.Path]]:
 
 
 def main(argv: Sequence[str]) -> int:
-    if not argv or argv[0] not in ("up", "down", "status"):
-        print("usage: batch_support.py up|down|status [slurm|oar]", file=sys.stderr)
+    if not argv or argv[0] not in ("up", "down", "status", "ensure"):
+        print(
+            "usage: batch_support.py up|down|status [slurm|oar] | ensure [ssh|slurm|oar]...", file=sys.stderr
+        )
         return 2
     which = list(argv[1:]) or ["slurm", "oar"]
+    unknown = [name for name in which if name not in PACKAGES or (argv[0] != "ensure" and name == "ssh")]
+    if unknown:
+        print(f"batch_support: unknown: {' '.join(unknown)}", file=sys.stderr)
+        return 2
     try:
+        if argv[0] == "ensure":
+            began = time.monotonic()
+            installed = ensure_packages(which)
+            if installed:
+                print(f"batch_support: installed {' '.join(installed)} in {time.monotonic() - began:.0f}s")
+            return 0
         for name in which:
             if argv[0] == "up":
                 began = time.monotonic()

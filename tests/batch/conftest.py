@@ -3,8 +3,10 @@
 
 These tests start system daemons (munged, slurmctld, slurmd, PostgreSQL, OAR's Almighty and
 node sshd), so they run only in the ``batch`` nox session, which sets ``RHL_BATCH_TESTS=1``.
-Anywhere else they are skipped, with that reason. With ``RHL_BATCH_TESTS=1`` a missing piece
-(Debian package, root, the Dask packages) is a failure, never a skip.
+Anywhere else they are skipped, with that reason (``test_packages.py`` starts nothing and runs
+everywhere). With ``RHL_BATCH_TESTS=1`` a missing piece (Debian package, root, the Dask
+packages) is a failure, never a skip; as root the missing Debian packages are installed
+(``batch_support.ensure_packages``; the nox session does it before pytest starts).
 
 Daemons found running are reused and left running; the ones started here are stopped at the
 end of the session (``RHL_BATCH_KEEP=1`` keeps them, for quicker local iterations). Jobs of
@@ -35,6 +37,8 @@ SKIP_REASON = (
     "starts real SLURM and OAR daemons: runs only in the batch nox session "
     "(`./dev nox -s batch`, which sets RHL_BATCH_TESTS=1)"
 )
+#: Test files here that start no daemon and run in every session.
+NO_DAEMONS = ("test_packages.py",)
 #: What the session measured, in seconds, shown at the end.
 TIMINGS: dict[str, float] = {}
 
@@ -49,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
-        if HERE in item.path.parents:
+        if HERE in item.path.parents and item.path.name not in NO_DAEMONS:
             item.add_marker(skip)
 
 
@@ -71,8 +75,13 @@ def _fail(exc: BaseException) -> NoReturn:
 
 @pytest.fixture(scope="session", autouse=True)
 def _batch_needs_root() -> None:
-    """Before the session fixtures (the sshd one would skip without root): a failure here."""
-    if os.getuid() != 0:
+    """Before the session fixtures (the sshd one would skip without root): a failure here,
+    which also says exactly what to install when packages are missing."""
+    if ENABLED and os.getuid() != 0:
+        try:
+            batch_support.ensure_packages(["slurm", "oar"])
+        except BatchError as exc:
+            _fail(BatchError(f"the batch tests need root (they start system daemons); {exc}"))
         pytest.fail("batch setup: the batch tests need root (they start system daemons)", pytrace=False)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import pwd
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -41,8 +42,38 @@ def dask_row(project: Project, kind: str) -> dict[str, Any]:
     return row
 
 
+def worker_processes(user: str = "svc") -> list[int]:
+    """PIDs of ``user``'s Dask worker processes (the job scripts' ``dask_worker`` commands)."""
+    uid = pwd.getpwnam(user).pw_uid
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"distributed.cli.dask_worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def crash(project: Project, kind: str, key: str) -> None:
-    """SIGKILL the wrapper's process group (staging an out-of-memory kill)."""
+    """SIGKILL the wrapper's process group (staging an out-of-memory kill).
+
+    A Dask worker closes as soon as its scheduler is gone, and its batch job then ends on its
+    own (on SLURM within a second): the leftover this test is about would be a race. So the
+    job's worker is frozen first (SIGSTOP, as a worker stuck in a task would be): the job stays
+    RUNNING with nobody left to cancel it, and only our stop/rm can. The cancellation kills
+    the frozen processes (SIGKILL needs no SIGCONT)."""
+    running = {"running": 1, "pending": 0}
+    wait_until(lambda: dask_row(project, kind)["jobs"] == running, SCHEDULED, "the job running")
+    wait_until(lambda: bool(worker_processes()), 30, "the job's Dask worker process started")
+    frozen = worker_processes()
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
     pid = project.server_state(key)["pid"]
     os.killpg(pid, signal.SIGKILL)
     wait_until(lambda: dask_row(project, kind)["process"] == "stale", 30, "wrapper seen dead")
@@ -85,6 +116,7 @@ def test_worker_jobs_are_counted_and_leftovers_cancelled(
     stopped = project.ok("seamless-service-stop", "--service", "pure-daskserver", "--cluster", kind)
     assert stopped.stdout == f"{key}: already gone\n{key}: cancelled 1 worker job ({job_id})\n"
     wait_until(lambda: not jobs("svc"), SCHEDULED, f"no {kind} job of svc left after stop")
+    wait_until(lambda: not worker_processes(), 30, "the frozen worker gone with its job (stop)")
 
     # rm does the same for a service that is forgotten instead of stopped.
     project.start("pure-daskserver", "--cluster", kind)
@@ -94,4 +126,5 @@ def test_worker_jobs_are_counted_and_leftovers_cancelled(
     removed = project.ok("seamless-service-rm", "--service", "pure-daskserver", "--cluster", kind)
     assert removed.stdout.splitlines()[0] == f"{key}: cancelled 1 worker job ({job_id})", removed.stdout
     wait_until(lambda: not jobs("svc"), SCHEDULED, f"no {kind} job of svc left after rm")
+    wait_until(lambda: not worker_processes(), 30, "the frozen worker gone with its job (rm)")
     assert [r for r in ps_rows(project, kind) if r["service"] == "pure-daskserver"] == []

@@ -91,23 +91,28 @@ def test_quoted_shell_characters_are_plain_data(tree: Tree) -> None:  # noqa: F8
     """Quoted, they mean nothing to a shell either: JSON and odd names pass as literal words."""
     command = (
         f"rhl-launch-service --key k --workdir {tree.work}/w "
-        """--meta '{"project": "a;b|c&&$(d)`e`"}' --parameters "{\\"x\\": 1}" -- hashserver '*' '$HOME'"""
+        """--meta '{"project": "a;b|c&&$(d)`e`"}' --parameters "{\\"x\\": 1}" """
+        "-- rhl-example-service '*' '$HOME'"
     )
     outcome = tree.decide(command)
     assert outcome.accepted, outcome.reason
     assert outcome.values is not None
     assert outcome.values["meta"] == '{"project": "a;b|c&&$(d)`e`"}'
     assert outcome.values["parameters"] == '{"x": 1}'
-    assert outcome.values["service_argv"] == ("hashserver", "*", "$HOME")
+    assert outcome.values["service_argv"] == ("rhl-example-service", "*", "$HOME")
     assert outcome.paths == [(f"{tree.work}/w", "workdir", f"{tree.work}/w")]
 
 
 def test_service_argv_after_double_dash_is_not_parsed_as_options(tree: Tree) -> None:  # noqa: F811
-    outcome = tree.decide(f"rhl-launch-service --key k --workdir {tree.work} -- hashserver --workdir /etc")
-    assert outcome.accepted
+    # (An undeclared service, whose "--workdir w" names no path: the service's own arguments
+    # are checked by policy.service_args, see test_guard_service_args.py.)
+    outcome = tree.decide(
+        f"rhl-launch-service --key k --workdir {tree.work} -- rhl-example-service --workdir w"
+    )
+    assert outcome.accepted, outcome.reason
     assert outcome.values is not None
     assert outcome.values["workdir"] == str(tree.work)
-    assert outcome.values["service_argv"] == ("hashserver", "--workdir", "/etc")
+    assert outcome.values["service_argv"] == ("rhl-example-service", "--workdir", "w")
 
 
 @pytest.mark.parametrize(

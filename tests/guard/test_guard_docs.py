@@ -80,3 +80,19 @@ def test_admin_guide_names_every_guard_option() -> None:
         assert option in reference, option
         if option not in ("-h", "--help", "--version"):
             assert option in text, f"admin guide does not mention {option}"
+
+
+def test_helper_table_in_the_docs_is_the_guards_table() -> None:
+    """One list (issue 13, point 6): the reference page lists exactly the guard's table,
+    between markers, and no guard page states a count of helpers that could go stale."""
+    from remote_http_launcher.guard._decide import TABLE
+
+    reference = (DOCS / "reference" / "rhl-guard.md").read_text(encoding="utf-8")
+    listed = re.search(r"<!-- helper-table -->(.*?)<!-- /helper-table -->", reference, re.DOTALL)
+    assert listed, "docs/reference/rhl-guard.md: no <!-- helper-table --> list"
+    expected = ", ".join(f"`{name}`" for name in sorted(TABLE))
+    assert listed.group(1) == expected, f"replace the list in docs/reference/rhl-guard.md by:\n{expected}"
+    for page in (DOCS / "reference" / "rhl-guard.md", DOCS / "guard" / "admin-guide.md"):
+        text = page.read_text(encoding="utf-8")
+        counted = re.findall(r"\b(\d+) (?:helpers|names)\b", text)
+        assert not counted, f"{page.name} counts helpers ({counted}): refer to the table instead"

@@ -15,7 +15,8 @@ from guardkit import EXIT_REJECTED, Tree, run_guard, tree  # noqa: F401 - fixtur
 from remote_http_launcher.guard._decide import MAX_COMMAND
 
 # (command template, expected fragment of the reason). {data}, {outside}, {work}, {home},
-# {marked} are filled from the test tree. Decided under the data-roots policy.
+# {marked}, {sd} (the server state directory) are filled from the test tree. Decided under
+# the data-roots policy.
 CORPUS = [
     # abbreviations and option games: the helper's own parser, no prefixes
     ("rhl-launch-service --workd {outside} --key k -- hashserver", "abbreviated option '--workd'"),
@@ -149,6 +150,69 @@ CORPUS = [
     ("rhl-ps-persistent {work}", "outside configured --data-roots (walk)"),
     ("rhl-launch-service --key k --workdir {data}/proj/escape/w -- hashserver", "outside configured"),
     ("rhl-launch-service --key k --workdir {shared}/x -- hashserver", "outside configured"),
+    # the service's own arguments (issue 13): paths in every position, prefixes, = forms
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver {outside}",
+        "(data directory): path is outside",
+    ),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --writable {outside}", "path is outside"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver -- {outside}", "path is outside"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver {data}/proj/escape", "path is outside"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver ../../outside", "dot-prefixed"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver ~", "$HOME or an ancestor"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver {work}/a {work}/b", "unexpected argument"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --extra-dirs={outside} x", "(read-only"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --host={outside} x", "takes no path"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --writable=1 x", "takes no value"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --port-range=1 2 x", "takes 2 values"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --port-range 1", "requires 2 value(s)"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --timeout -1 x", "requires 1 value(s)"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --port 1 --port 2 x", "more than once"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver -h", "not one the guard knows"),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --writ x", "not one the guard knows"),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver --extra {data} x",
+        "not one the guard knows",
+    ),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-fil {sd}/v.json",
+        "not one the guard knows",
+    ),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-fil={sd}/v.json",
+        "not one the guard knows",
+    ),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-file={sd}/v.json",
+        "must be this key's own state file",
+    ),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-file {data}/k.json",
+        "must be this key's own state file",
+    ),
+    ("rhl-launch-service --key k --workdir {work}/w -- hashserver --status-file k.json", "must be absolute"),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- seamless-database {outside}/seamless.db",
+        "(data file): path is outside",
+    ),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- seamless-database {data}/proj/escape/seamless.db",
+        "(data file): path is outside",
+    ),
+    ("rhl-launch-service --key k --workdir {work}/w -- seamless-jobserver {outside}", "unexpected argument"),
+    ("rhl-launch-service --key k --workdir {work}/w -- seamless-jobserver --worker 2", "not one the guard"),
+    ("rhl-launch-service --key k --workdir {work}/w -- seamless-dask-wrapper ~/x::C", "takes no path"),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- other-service {outside}",
+        "(undeclared): path is outside",
+    ),
+    ("rhl-launch-service --key k --workdir {work}/w -- other-service --o={outside}", "(undeclared)"),
+    ("rhl-launch-service --key k --workdir {work}/w -- other-service --o=a,{outside}", "(undeclared)"),
+    ("rhl-launch-service --key k --workdir {work}/w -- other-service -o{outside}", "cannot tell where"),
+    (
+        "rhl-launch-service --key k --workdir {work}/w -- other-service --status-fil {home}/x/server/v.json",
+        "(undeclared): path is outside",
+    ),
     # network probes: only this machine
     ("rhl-verify-port 192.0.2.77 22", "not an address of this machine"),
     ("rhl-verify-port 8.8.8.8 53", "not an address of this machine"),
@@ -173,6 +237,7 @@ def _fill(template: str, world: Tree) -> str:
         shared=world.shared,
         tmp=world.tmp,
         marked=world.outside_marked,
+        sd=world.home / ".remote-http-launcher" / "server",
     )
 
 
@@ -243,7 +308,11 @@ SUBPROCESS_SAMPLE = [
     "rhl-guard --permissive-paths",
     "rhl-stop -k",
     "rhl-verify-port 192.0.2.77 22",
-    "rhl-ps " + "x" * (MAX_COMMAND + 10),
+    # (Longer than the guard's limit, if the system can still pass it in the environment.)
+    *(["rhl-ps " + "x" * (MAX_COMMAND + 10)] if MAX_COMMAND + 40 < 131072 else []),
+    "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-file {home}/k.json {outside}",
+    "rhl-launch-service --key k --workdir {work}/w -- hashserver --status-fil {home}/v.json {work}/w",
+    "rhl-launch-service --key k --workdir {work}/w -- seamless-database --writable {outside}/seamless.db",
 ]
 
 

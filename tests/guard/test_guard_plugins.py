@@ -107,9 +107,11 @@ def test_guard_uses_the_plugin_through_its_entry_point(tree: Tree, plugin_site: 
     # The always-on rules come first, whatever the plugin says.
     dot = run_guard(tree, f"rhl-clear {tree.data}/proj/.hidden", *option, env=env)
     assert "dot-prefixed segments" in dot.stderr
-    # rhl-ps does not load plugins at all, even a broken selection.
+    # A broken selection refuses every command, rhl-ps too (fail closed: issue 13, point 3).
     plain = run_guard(tree, "rhl-ps --json", "--policy", "owned:relative", env=env)
-    assert plain.returncode == 0
+    assert plain.returncode == EXIT_CONFIG, plain.stderr
+    assert plain.stdout == ""
+    assert len(plain.audit) == 1 and plain.audit[0]["reason"].startswith("configuration error: owned:")
     broken = run_guard(tree, f"rhl-clear {stage}", "--policy", "owned:relative", env=env)
     assert broken.returncode == EXIT_CONFIG
     assert (

@@ -1,4 +1,4 @@
-"""Property tests of the guard's decision: 13,500 generated commands in total.
+"""Property tests of the guard's decision: 17,500 generated commands in total.
 
 The decision function runs in-process (no process per example), against a real directory
 tree with roots, markers and symlinks that escape. Properties:
@@ -7,6 +7,9 @@ tree with roots, markers and symlinks that escape. Properties:
 * an accepted command is exactly what the helper's own parser makes of it (same values);
 * every path an accepted path helper will use resolves inside a root allowed for that use,
   passes the always-on rules, and (marker policy) holds a real marker;
+* an accepted ``rhl-launch-service`` gives its service no path outside the policy, nothing in
+  the state directory but the key's own state file (and that only as ``--status-file``), and
+  no abbreviated, repeated or unknown option of a declared service;
 * a command with any control character, or shell syntax outside quotes, is refused;
 * deciding never raises and never changes the file system.
 """
@@ -31,6 +34,7 @@ from remote_http_launcher.guard._decide import PATH_HELPERS, TABLE, decide, is_a
 from remote_http_launcher.paths import SYSTEM_ROOTS
 from remote_http_launcher.policy.base import PathPolicy
 from remote_http_launcher.policy.data_roots import DataRootsPolicy
+from remote_http_launcher.policy.service_args import SERVICES, STATE, ServiceArguments, names_a_path
 
 
 def fast(examples: int) -> settings:
@@ -273,11 +277,23 @@ def spec_commands(draw: st.DrawFn, tree: Tree) -> str:
     return prefix + " ".join(_quote(draw, w) for w in [helper, *argv])
 
 
+def _own_state(tree: Tree, key: str = "k") -> str:
+    return os.path.realpath(tree.home / ".remote-http-launcher" / "server" / f"{key}.json")
+
+
 def _check_accepted_paths(tree: Tree, outcome_paths: list[tuple[str, str, str]], policy: str) -> None:
     home = os.path.realpath(tree.home)
     roots = cast(DataRootsPolicy, _policy(tree, "data-roots")).roots
     for raw, kind, resolved in outcome_paths:
-        assert resolved == os.path.realpath(os.path.expanduser(raw))
+        if kind == "state":  # a service's --status-file: exactly the key's own state file
+            assert resolved.startswith(os.path.realpath(tree.home / ".remote-http-launcher" / "server") + "/")
+            continue
+        assert not resolved.startswith(os.path.realpath(tree.home / ".remote-http-launcher") + "/")
+        if kind == "write" and resolved != os.path.realpath(os.path.expanduser(raw)):
+            # the directory of a data file, located through the file (which may be a link)
+            assert os.path.realpath(resolved) == resolved
+        else:
+            assert resolved == os.path.realpath(os.path.expanduser(raw))
         assert os.path.isabs(resolved)
         assert not any(seg.startswith(".") for seg in resolved.split("/"))
         assert not any(seg.startswith(".") for seg in os.path.expanduser(raw).split("/"))
@@ -289,10 +305,17 @@ def _check_accepted_paths(tree: Tree, outcome_paths: list[tuple[str, str, str]],
                 for root, kinds in roots
             ), (raw, kind, resolved)
         if policy == "seamless" and kind == "clear":
-            assert any(
-                os.path.isfile(os.path.join(resolved, m)) and not os.path.islink(os.path.join(resolved, m))
-                for m in ("seamless.db", ".HASHSERVER_PREFIX")
-            ), (raw, resolved)
+            assert _marked(resolved), (raw, resolved)
+        if policy == "seamless" and kind == "write":
+            # a service may only make a marked directory of a new, empty or marked one
+            assert not os.path.lexists(resolved) or _marked(resolved) or not os.listdir(resolved), resolved
+
+
+def _marked(directory: str) -> bool:
+    return any(
+        os.path.isfile(os.path.join(directory, m)) and not os.path.islink(os.path.join(directory, m))
+        for m in ("seamless.db", ".HASHSERVER_PREFIX")
+    )
 
 
 def _check(tree: Tree, command: str, policy: str | None) -> None:
@@ -401,3 +424,176 @@ def test_deciding_touches_nothing(world: Tree) -> None:
             decide(command, lambda p=policy: world.policy(p))  # type: ignore[misc]
     assert world.snapshot() == before
     assert not (world.work / "created").exists()
+
+
+# ------------------------------------------------------------------- service arguments
+
+
+def _service_words(tree: Tree, service: str) -> list[str]:
+    """Words a service command line is made of: its options in full, abbreviated and in
+    ``=`` form, state files (own, another key's, the default layout's), plain values, paths."""
+    sd = tree.home / ".remote-http-launcher" / "server"
+    spec = SERVICES.get(service)
+    options = sorted(spec.options) if spec else ["--status-file", "--out", "--dir"]
+    words = [*options, *(o[: max(3, len(o) - 3)] for o in options), "--", "-o", "-", "--x"]
+    states = [
+        f"{sd}/k.json",
+        f"{sd}/victim.json",
+        "~/.remote-http-launcher/server/k.json",
+        f"{sd}/../server/k.json",
+    ]
+    words += states + [f"{o}={v}" for o in options[:4] for v in (states[1], str(tree.outside), "1")]
+    words += ["1", "2", "600", "127.0.0.1", "prefix", "distributed::LocalCluster", "x", "seamless.db"]
+    return words
+
+
+@st.composite
+def service_commands(draw: st.DrawFn, tree: Tree) -> str:
+    service = draw(st.sampled_from([*sorted(SERVICES), "rhl-example-service"]))
+    words = _service_words(tree, service)
+    argv = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(words),
+                paths(tree),
+                paths(tree).map(lambda p: p + "/seamless.db"),
+                st.tuples(st.sampled_from(words[:6]), paths(tree)).map(lambda t: f"{t[0]}={t[1]}"),
+                st.sampled_from(["buffers", "sub/x", "~/x", ".", "..", "a:/b", "x;" + str(tree.outside)]),
+            ),
+            max_size=7,
+        )
+    )
+    workdir = draw(st.sampled_from([f"{tree.work}/w", f"{tree.data}/proj/new", str(tree.outside)]))
+    return shlex.join(["rhl-launch-service", "--key", "k", "--workdir", workdir, "--", service, *argv])
+
+
+def _service_values(spec: object, args: list[str]) -> Iterator[tuple[str, str, bool]]:
+    """``(kind, value, whole word)`` for every argument, walked independently of the guard:
+    option values by the declared counts, positionals by position; undeclared: every word."""
+    if spec is None:
+        index = 0
+        while index < len(args):
+            word = args[index]
+            index += 1
+            if word == "--status-file":
+                if index < len(args):
+                    yield "state", args[index], True
+                index += 1
+            elif word.startswith("--status-file="):
+                yield "state", word.partition("=")[2], False
+            elif word.startswith("--") and "=" in word:
+                yield "generic", word.partition("=")[2], False
+            else:
+                yield "generic", word, True
+        return
+    declared = cast(ServiceArguments, spec)
+    index, positional, options_done = 0, 0, False
+    while index < len(args):
+        word = args[index]
+        index += 1
+        if not options_done and word == "--":
+            options_done = True
+        elif not options_done and word.startswith("-") and word != "-":
+            name, equals, inline = word.partition("=")
+            kind, count = declared.options.get(name, ("generic", 0))
+            values = [inline] if equals else args[index : index + count]
+            index += 0 if equals else count
+            for value in values:
+                yield kind, value, not equals
+        else:
+            known = positional < len(declared.positionals)
+            yield (declared.positionals[positional] if known else "generic"), word, True
+            positional += 1
+
+
+def _places(value: str, whole: bool, workdir: str) -> list[str]:
+    if whole and (value == "~" or value.startswith("~/")):
+        return [os.path.realpath(os.path.expanduser(value))]
+    found = [os.path.realpath(os.path.join(workdir, value))]
+    if value.startswith("~") and os.path.isabs(os.path.expanduser(value)):
+        found.append(os.path.realpath(os.path.expanduser(value)))
+    return found
+
+
+def _writable(tree: Tree, real: str, policy: str) -> bool:
+    """May a service write into directory ``real`` (the property's own statement of it)?"""
+    state_dir = os.path.realpath(tree.home / ".remote-http-launcher")
+    if real == state_dir or real.startswith(state_dir + "/"):
+        return False
+    if policy == "data-roots":  # roots allowing clear or workdir: data (untagged) and work
+        return any(
+            real == r or real.startswith(r + "/") for r in map(os.path.realpath, (tree.data, tree.work))
+        )
+    return not os.path.lexists(real) or (os.path.isdir(real) and (_marked(real) or not os.listdir(real)))
+
+
+def _check_service_outcome(tree: Tree, command: str, policy: str) -> None:
+    _check(tree, command, policy)
+    built = _policy(tree, policy)
+    outcome = decide(command, lambda: built)
+    if not outcome.accepted:
+        return
+    assert outcome.values is not None
+    service, *args = outcome.values["service_argv"]
+    workdir = os.path.realpath(os.path.expanduser(outcome.values["workdir"]))
+    spec = SERVICES.get(service)
+    if spec is not None:  # never an abbreviated, unknown or repeated option
+        names = [a.partition("=")[0] for a in args[: args.index("--") if "--" in args else len(args)]]
+        options = [n for n in names if n.startswith("-") and n != "-"]
+        assert set(options) <= set(spec.options) and len(options) == len(set(options)), command
+    for kind, value, whole in _service_values(spec, args):
+        if kind == STATE:
+            expanded = os.path.expanduser(value)
+            assert os.path.realpath(expanded) == _own_state(tree), (value, command)
+            continue
+        if kind == "plain":
+            assert not names_a_path(value), (value, command)
+            continue
+        parts = value.split(";") if kind == "readdirs" else [value]
+        if kind == "generic":
+            parts = [p for p in value.replace(":", ";").replace(",", ";").replace("=", ";").split(";")]
+            parts = [value, *parts] if len(parts) > 1 else parts
+        for part in parts:
+            if (kind == "generic" and not names_a_path(part)) or not part:
+                continue
+            for real in _places(part, whole and part == value, workdir):
+                if kind == "readdirs":
+                    roots = (tree.data, tree.shared)
+                    assert policy != "data-roots" or any(
+                        real == r or real.startswith(r + "/") for r in map(os.path.realpath, roots)
+                    ), (value, command)
+                elif kind == "datafile":
+                    assert _writable(tree, os.path.dirname(real), policy), (value, command)
+                else:  # datadir, generic: written into; generic also as a file in its parent
+                    assert _writable(tree, real, policy), (value, command)
+                    if kind == "generic":
+                        assert _writable(tree, os.path.dirname(real), policy), (value, command)
+
+
+@fast(3000)
+@given(data=st.data())
+def test_service_arguments_data_roots(world: Tree, data: st.DataObject) -> None:
+    _check_service_outcome(world, data.draw(service_commands(world)), "data-roots")
+
+
+@fast(1000)
+@given(data=st.data())
+def test_service_arguments_seamless(world: Tree, data: st.DataObject) -> None:
+    _check_service_outcome(world, data.draw(service_commands(world)), "seamless")
+
+
+def test_service_argument_generator_reaches_acceptance(world: Tree) -> None:
+    """The generated service commands are not all refused (else the properties above prove
+    nothing): a fixed sample of the generator's own building blocks is accepted."""
+    sd = world.home / ".remote-http-launcher" / "server"
+    for argv in (
+        ["hashserver", "--status-file", f"{sd}/k.json", f"{world.data}/proj/new"],
+        ["hashserver", f"--status-file={sd}/k.json", "--writable", "buffers"],
+        ["seamless-database", "--status-file", "~/.remote-http-launcher/server/k.json", "seamless.db"],
+        ["rhl-example-service", "--status-file", f"{sd}/k.json", "x"],
+    ):
+        command = shlex.join(
+            ["rhl-launch-service", "--key", "k", "--workdir", f"{world.work}/w", "--", *argv]
+        )
+        assert decide(command, lambda: _policy(world, "data-roots")).accepted, command
+    assert STATE == "state"

@@ -111,7 +111,7 @@ def test_failed_start_is_reported_with_log_and_no_client_file(rhl: RhlEnv, switc
     rc, out, err = launcher(rhl, str(config))
     assert time.monotonic() - started < 10  # seen at once, not after 10 s of silence
     assert rc == 1 and out == ""
-    assert f"error: service bad did not become ready on LocalExecutor: {reason}" in err
+    assert f"error: service bad did not become ready on localhost: {reason}" in err
     assert "last lines of the service log:" in err and "rhl-example-service: starting" in err
     assert not (rhl.client / "bad.json").exists()
     server = rhl.read_server("bad")

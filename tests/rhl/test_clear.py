@@ -1,4 +1,4 @@
-"""rhl-clear: any depth, never through symlinks, keeps dot-markers, refuses dangerous paths."""
+"""rhl-clear: any depth, never through symlinks, keeps top-level dot entries, refuses dangerous paths."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ def _buffer_tree(root: pathlib.Path) -> None:
     (root / ".keepdir").mkdir()
 
 
-def test_clear_nested_tree_keeps_only_top_level_dot_files(rhl: RhlEnv) -> None:
+def test_clear_nested_tree_keeps_only_top_level_dot_entries(rhl: RhlEnv) -> None:
     root = rhl.tmp / "data" / "buffers" / "proj"
     _buffer_tree(root)
     result = rhl.run("rhl-clear", str(root))
-    assert (result.returncode, result.stdout, result.stderr) == (0, f"removed 4 item(s) from {root}\n", "")
-    assert sorted(os.listdir(root)) == [".HASHSERVER_PREFIX"]
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"removed 3 item(s) from {root}\n", "")
+    assert sorted(os.listdir(root)) == [".HASHSERVER_PREFIX", ".keepdir"]
     listing = rhl.run("rhl-ps-persistent", str(root), "--marker", ".HASHSERVER_PREFIX", "--json")
     assert listing.json_lines()[0]["state"] == "empty"
 

@@ -109,7 +109,10 @@ def test_waiter_ends_when_its_reader_goes_away(rhl: RhlEnv) -> None:
         (["{pid}", "--timeout", "1"], "--timeout requires --wait"),
         (["{pid}", "--wait", "--timeout", "-1"], None),
         (["{pid}", "--wait", "--timeout", "soon"], None),
-        (["{pid}", "--wait", "--timeout", "nan"], "--timeout must be a number of seconds"),
+        (
+            ["{pid}", "--wait", "--timeout", "nan"],
+            "Invalid value for '--timeout': 'nan' is not a finite number.",
+        ),
         (["{pid}", "--wait", "--timeout"], None),
         (["--wait"], None),
         (["0", "--wait"], "PID must be a positive integer"),

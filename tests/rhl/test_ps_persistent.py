@@ -34,11 +34,13 @@ def test_hashserver_walk_with_marker(rhl: RhlEnv) -> None:
     (proj / ".HASHSERVER_PREFIX").write_text("")
     (stage / ".HASHSERVER_PREFIX").write_text("")
     (stage / "ab").mkdir()
+    (stage / "ab" / "abcd").write_text("buffer")
+    # The project holds only its marker and a stage directory: cold (the stage is its own row).
     assert _rows(rhl, "--level", "2", "--marker", ".HASHSERVER_PREFIX", str(root)) == [
-        (str(proj), "populated", None),
+        (str(proj), "empty", None),
         (str(stage), "populated", None),
     ]
-    (stage / "ab").rmdir()
+    (stage / "ab" / "abcd").unlink()
     assert _rows(rhl, "--level", "2", "--marker", ".HASHSERVER_PREFIX", str(stage)) == [
         (str(stage), "empty", None)
     ]
@@ -90,7 +92,7 @@ def test_table_output_and_errors(rhl: RhlEnv) -> None:
             assert result.stderr.count("\n") == 1
 
 
-def test_symlinked_subdirectory_is_walked(rhl: RhlEnv) -> None:
+def test_symlinked_subdirectory_is_reported_not_walked(rhl: RhlEnv) -> None:
     root = rhl.tmp / "r"
     target = rhl.tmp / "elsewhere"
     target.mkdir()
@@ -98,4 +100,4 @@ def test_symlinked_subdirectory_is_walked(rhl: RhlEnv) -> None:
     root.mkdir()
     (root / "linked").symlink_to(target)
     rows = _rows(rhl, "--level", "1", str(root))
-    assert rows == [(str(root), "populated", None), (str(pathlib.Path(root / "linked")), "populated", None)]
+    assert rows == [(str(root), "populated", None), (str(pathlib.Path(root / "linked")), "symlink", None)]

@@ -90,15 +90,23 @@ def test_pid_zero_one_negative_and_junk_are_refused_but_others_still_stop(rhl: R
     rhl.write_server("broken", None, raw="{not json")
     result = rhl.run("rhl-stop", "zero", "one", "neg", "junk", "broken", "good", "missing")
     assert result.returncode == 1
+    # Issue 14.8: every key's outcome on stdout (data), failures explained on stderr.
     assert result.stdout.splitlines() == [
-        "zero: invalid PID (refusing PID 0)",
-        "one: invalid PID (refusing PID 1)",
-        "neg: invalid PID (refusing PID -1)",
-        "junk: invalid PID (no valid PID recorded)",
-        f"broken: corrupt state (malformed JSON in {rhl.server}/broken.json: "
-        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        "zero: invalid PID",
+        "one: invalid PID",
+        "neg: invalid PID",
+        "junk: invalid PID",
+        "broken: corrupt state",
         "good: stopped",
         "missing: missing state",
+    ]
+    assert result.stderr.splitlines() == [
+        "rhl-stop: zero: invalid PID (refusing PID 0)",
+        "rhl-stop: one: invalid PID (refusing PID 1)",
+        "rhl-stop: neg: invalid PID (refusing PID -1)",
+        "rhl-stop: junk: invalid PID (no valid PID recorded)",
+        f"rhl-stop: broken: corrupt state (malformed JSON in {rhl.server}/broken.json: "
+        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
     ]
     assert not pid_exists(data["pid"])
     assert rhl.read_server("zero")["status"] == "running"  # refused keys are left untouched
@@ -127,9 +135,9 @@ def test_foreign_uid_is_refused(rhl: RhlEnv) -> None:
         rhl.write_server("foreign", {"status": "running", "pid": other.pid, "port": 1, "test_foreign": True})
         result = rhl.run("rhl-stop", "foreign")
         assert result.returncode == 1
-        assert (
-            result.stdout
-            == f"foreign: permission denied (PID {other.pid} belongs to uid 65534; not signalled)\n"
+        assert result.stdout == "foreign: permission denied\n"
+        assert result.stderr == (
+            f"rhl-stop: foreign: permission denied (PID {other.pid} belongs to uid 65534; not signalled)\n"
         )
         assert other.poll() is None
     finally:

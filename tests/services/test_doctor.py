@@ -309,11 +309,12 @@ def test_stale_state_files(project: Project) -> None:
     assert result.returncode == 2
     dead = finding(document, "services", DB)
     assert dead["verdict"] == "problem"
-    assert dead["message"] == (
-        f"stale: the state says running but PID {crashed} is gone (it died without being stopped)"
-    )
+    # The launch supervisor saw the kill and recorded it (the exit record, issue 14.4).
+    assert dead["message"] == "stale: it was killed by signal 9 (SIGKILL), not by us"
+    assert dead["details"]["exit"]["reason"] == "killed" and dead["details"]["exit"]["signal"] == 9
     assert dead["next_step"] == (
-        "read its log first (check 3), then seamless-service-rm --service database --cluster remote "
+        "read its log first (check 3; an out-of-memory kill leaves no line there: see the host's "
+        "kernel log), then seamless-service-rm --service database --cluster remote "
         "--project myproj; the next run launches it afresh"
     )
     assert finding(document, "logs", DB)["verdict"] == "problem"  # no known error: read it all

@@ -81,7 +81,7 @@ CASES = [
         "hashserver",
         "unclassified-traceback",
         "PermissionError: [Errno 13] Permission denied: '/srv/b'",
-        "read the traceback: the innermost frame names the package (hashserver or a dependency)",
+        "the package that the traceback's innermost frame names (hashserver or a dependency)",
     ),
 ]
 

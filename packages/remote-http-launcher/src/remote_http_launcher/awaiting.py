@@ -184,16 +184,36 @@ def _child_exit(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
-def wait_until_ready(key: str, pid: int, own_child: bool, options: AwaitOptions) -> dict[str, Any]:
-    """Wait until the state says ``running`` and the service answers; raise :class:`NotReady`."""
+def _exit_reason(record: dict[str, Any]) -> str:
+    """Why a service that had not become ready is gone, from its exit record."""
+    code, sig = record.get("code"), record.get("signal")
+    if record.get("reason") == "killed" and isinstance(sig, int):
+        return f"the service was killed by signal {sig} before it was ready"
+    if isinstance(code, int):
+        return f"the service exited with code {code} before it was ready"
+    return "the service process is gone"
+
+
+def wait_until_ready(
+    key: str, pid: int, own_child: bool, options: AwaitOptions, supervisor: int | None = None
+) -> dict[str, Any]:
+    """Wait until the state says ``running`` and the service answers; raise :class:`NotReady`.
+
+    ``supervisor`` (our child, the service's parent, when we launched it) records the exit
+    in the state file and then ends: its end, or the record, says the service is gone and why.
+    """
+    from . import exits
+
     state_file = paths.state_path(key)
     log = paths.log_path(key)
     started = time.monotonic()
     last_progress = started
     signature = (_stat_signature(state_file), _stat_signature(log))
     delay = 0.001
+    supervisor_gone = False
     while True:
-        exited = _child_exit(pid) if own_child else None
+        if supervisor is not None and _child_exit(supervisor) is not None:
+            supervisor, supervisor_gone = None, True  # it recorded the exit (if it could) and ended
         read = state.read_state(state_file)
         data = read.data
         if data is not None and data.get("status") == "running":
@@ -206,10 +226,12 @@ def wait_until_ready(key: str, pid: int, own_child: bool, options: AwaitOptions)
             raise NotReady(key, "the service reported that it failed")
         if read.missing:
             raise NotReady(key, "the state file was removed while the service was starting")
-        if own_child and exited is not None:
-            raise NotReady(key, f"the service exited with code {exited} before it was ready")
-        if not own_child and data is not None and not process.check_state_process(data, read).alive:
-            raise NotReady(key, "the service process is gone")
+        record = exits.recorded(data) if data is not None else None
+        if record is not None and data is not None and process.parse_pid(data.get("pid")) == pid:
+            raise NotReady(key, _exit_reason(record))
+        if (supervisor_gone or not own_child) and data is not None:
+            if not process.check_state_process(data, read).alive:
+                raise NotReady(key, "the service process is gone")
         now = time.monotonic()
         current = (_stat_signature(state_file), _stat_signature(log))
         if current != signature:
@@ -222,35 +244,49 @@ def wait_until_ready(key: str, pid: int, own_child: bool, options: AwaitOptions)
         delay = min(delay * 1.5, 0.05)
 
 
-def _stop_process(key: str) -> None:
-    """Stop the process recorded for ``key`` (whole group), if it is alive and verifiably ours."""
+def _stop_process(key: str) -> bool:
+    """Stop the process recorded for ``key`` (whole group), if it is alive and verifiably ours,
+    or the leftover members of its group if its leader is gone; True if anything was signalled."""
     from . import stopping
 
     read = state.read_state(paths.state_path(key))
-    if read.data is not None:
-        live = process.check_state_process(read.data, read)
-        if live.alive and live.info is not None:
-            target = process.Target(key, live.info)
-            try:
-                for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, stopping.SIGKILL_CONFIRM)):
-                    if not target.alive():
-                        break
-                    target.send(sig)
-                    process.wait_gone([target], grace)
-            except PermissionError:
-                pass
-            finally:
-                target.close()
+    if read.data is None:
+        return False
+    live = process.check_state_process(read.data, read)
+    target: process.Target | None = None
+    if live.alive and live.info is not None:
+        target = process.Target(key, live.info)
+    else:
+        members = process.leftovers(read.data, live)
+        if members:
+            target = process.GroupTarget(key, members[0].pgid, members)
+    if target is None:
+        return False
+    try:
+        for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, stopping.SIGKILL_CONFIRM)):
+            if not target.alive():
+                break
+            target.send(sig)
+            process.wait_gone([target], grace)
+    except PermissionError:
+        pass
+    finally:
+        target.close()
+    return not isinstance(target, process.GroupTarget)
 
 
 def _stop_failed(key: str, reason: str) -> None:
     """Stop a service that did not become ready and record why in its state."""
-    _stop_process(key)
+    from . import exits
+
+    stopped = _stop_process(key)
 
     def mark(data: dict[str, Any]) -> dict[str, Any]:
         data["status"] = "failed"
         data["failure"] = reason
         data["stopped_at"] = round(time.time(), 3)
+        if stopped:
+            exits.apply_stopped(data)
         return data
 
     try:
@@ -295,8 +331,9 @@ def ensure(request: spawn.LaunchRequest, options: AwaitOptions) -> dict[str, Any
             except NotReady as exc:
                 _stop_failed(key, exc.reason)
                 raise
-        if status == "replace" and live is None and data is not None:
-            # e.g. "failed" or "stale" while its process lives on: never orphan it.
+        if status == "replace" and data is not None:
+            # e.g. "failed" or "stale" while its process lives on, or the leftover workers
+            # of a crashed leader: never orphan them, never start a second writer next to them.
             _stop_process(key)
         if request.conda_env:
             options.progress("conda")
@@ -304,7 +341,7 @@ def ensure(request: spawn.LaunchRequest, options: AwaitOptions) -> dict[str, Any
         launched = spawn.launch(request)
         options.progress("wait")
         try:
-            data = wait_until_ready(key, launched.pid, launched.launched, options)
+            data = wait_until_ready(key, launched.pid, launched.launched, options, launched.supervisor_pid)
         except NotReady as exc:
             _stop_failed(key, exc.reason)
             raise

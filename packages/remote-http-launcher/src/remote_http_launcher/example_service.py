@@ -25,6 +25,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ._version import __version__
+
 
 def _write_status(path: str, data: dict[str, Any]) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -49,8 +51,13 @@ def _read_status(path: str, wait: float = 20.0) -> dict[str, Any]:
             time.sleep(0.05)
 
 
+#: monotonic time of the last request (for ``--timeout``)
+_last_request = [time.monotonic()]
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        _last_request[0] = time.monotonic()
         if self.path.split("?")[0] in ("/", "/healthcheck"):
             body = b"OK"
             self.send_response(200)
@@ -80,6 +87,8 @@ def _bind(host: str, port_range: tuple[int, int] | None) -> ThreadingHTTPServer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rhl-example-service", description=__doc__.split("\n")[0])
     parser.add_argument("--status-file", required=True)
+    # Every installed command answers --version (exit 0), this test service too.
+    parser.add_argument("--version", action="version", version=f"%(prog)s, version {__version__}")
     parser.add_argument("--port-range", nargs=2, type=int, metavar=("START", "END"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--ready-delay", type=float, default=0.0, help="seconds before becoming ready")
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crash-after", type=float, help="die with a traceback after SECONDS")
     parser.add_argument("--children", type=int, default=0, help="spawn N worker processes")
     parser.add_argument("--ignore-signals", action="store_true", help="ignore SIGINT and SIGTERM")
-    parser.add_argument("--timeout", type=float, help="exit after SECONDS without requests (ignored)")
+    parser.add_argument("--timeout", type=float, help="exit 0 after SECONDS without requests (idle exit)")
     args = parser.parse_args(argv)
 
     if args.ignore_signals:
@@ -140,6 +149,16 @@ def main(argv: list[str] | None = None) -> int:
             os._exit(1)
 
         threading.Thread(target=crash, daemon=True).start()
+    if args.timeout is not None:
+
+        def idle_exit() -> None:
+            _last_request[0] = time.monotonic()
+            while time.monotonic() - _last_request[0] < args.timeout:
+                time.sleep(min(0.05, args.timeout))
+            print(f"rhl-example-service: idle for {args.timeout:g} s, exiting", flush=True)
+            server.shutdown()
+
+        threading.Thread(target=idle_exit, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -228,6 +228,51 @@ def group_members(pgid: int) -> list[ProcessInfo]:
     return members
 
 
+def leftovers(data: dict[str, Any], live: Liveness) -> list[ProcessInfo]:
+    """Live members of the recorded process group of a service whose leader is gone.
+
+    A crashed leader's workers are still ours to show and to stop. Only a group that is
+    verifiably the recorded one counts, else nothing: the record must be ours (``pgid`` equal
+    to ``pid``, a ``pid_start_time``, this boot), the leader must be dead (not reused: while a
+    process still uses a number as its process group or session, Linux never hands the
+    number to a new process, so a reused leader PID means the old group is gone), and every
+    member must be in the session of that number, of our uid, and started no earlier than the
+    leader (and, when the supervisor recorded the exit, no later than it). One member that
+    fails a check makes the whole group someone else's. Costs one ``killpg(pgid, 0)`` when
+    the group is empty, which it usually is; a scan of /proc only when it is not.
+    """
+    if live.verdict != DEAD or live.pid is None:
+        return []
+    pgid = parse_pid(data.get("pgid"))
+    start = data.get("pid_start_time")
+    if pgid is None or pgid != live.pid or pgid <= 1 or pgid == os.getpgrp():
+        return []
+    if not isinstance(start, int) or isinstance(start, bool) or data.get("boot_id") != boot_id():
+        return []
+    uid = data.get("uid", os.getuid())
+    if uid != os.getuid():
+        return []
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return []
+    except (PermissionError, OverflowError):
+        pass
+    latest: float | None = None
+    record = data.get("exit")
+    if isinstance(record, dict) and record.get("inferred") is False:
+        at = record.get("at")
+        if isinstance(at, (int, float)) and not isinstance(at, bool):
+            latest = (at - boot_time() + LEGACY_START_SLACK) * clock_ticks()
+    members = group_members(pgid)
+    for member in members:
+        if member.sid != pgid or member.uid != os.getuid() or member.start_ticks < start:
+            return []
+        if latest is not None and member.start_ticks > latest:
+            return []
+    return members
+
+
 class Target:
     """One verified process (and, if it leads one, its process group) that we may signal.
 
@@ -285,6 +330,26 @@ class Target:
                 os.kill(self.pid, sig)
         except ProcessLookupError:
             self.leader_gone = True
+
+
+class GroupTarget(Target):
+    """The leftover members of a process group whose leader is gone (see :func:`leftovers`).
+
+    Signalled with ``killpg``: the kernel keeps the group's number reserved while any member
+    lives, so the signal reaches exactly the verified group, including workers it forks
+    while it is being stopped."""
+
+    def __init__(self, key: str, pgid: int, members: list[ProcessInfo]) -> None:
+        self.key = key
+        self.pid = pgid
+        self.leader_start = -1
+        self.pgid = pgid
+        self.pidfd = None
+        self.leader_gone = True
+        self.members = sorted(m.pid for m in members)
+
+    def leader_alive(self) -> bool:
+        return False
 
 
 def wait_gone(targets: list[Target], timeout: float) -> list[Target]:

@@ -10,6 +10,12 @@ from __future__ import annotations
 from . import paths, process, state
 
 
+def _leftover_pids(read: state.StateRead) -> list[int]:
+    """Live verified members of the group of a gone leader (issue 13.13): still ours to stop."""
+    assert read.data is not None
+    return [m.pid for m in process.leftovers(read.data, process.check_state_process(read.data, read))]
+
+
 def remove_keys(
     keys: list[str], *, client: bool, server: bool, force: bool = False
 ) -> tuple[list[str], list[str]]:
@@ -34,10 +40,21 @@ def remove_keys(
                             )
                             removed_any = True
                             continue
+                    if read.data is not None and (left := _leftover_pids(read)):
+                        errors.append(
+                            f"{key}: not removed: its leader is gone but processes of its group still "
+                            f"run (pids {' '.join(map(str, left))}); stop it first or pass --force"
+                        )
+                        removed_any = True
+                        continue
                 try:
                     if state.remove_file(path):
                         lines.append(f"removed {path}")
                         removed_any = True
+                    if not is_client:
+                        from . import servicelock
+
+                        servicelock.discard(key)  # an unheld service lock names nothing any more
                 except OSError as exc:
                     errors.append(f"could not remove {path}: {exc.strerror}")
                     removed_any = True

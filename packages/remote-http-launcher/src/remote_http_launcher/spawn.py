@@ -8,9 +8,15 @@ Differences from remote-http-launcher 0.4.5, each closing one of its weak points
   pipe while the parent records its PID and identity (start time, boot id, process group),
   and only then ``exec``s. A service never has to poll for its status file.
 * The service gets its own session and process group, stdin from ``/dev/null`` and no
-  inherited descriptors, so an SSH session never hangs on it and a stop reaches its workers.
+  inherited descriptors but the service lock, so an SSH session never hangs on it and a
+  stop reaches its workers.
 * The previous log is kept as ``<key>.log.1`` instead of being truncated away.
 * ``--status-file`` arguments must name this key's own state file.
+* A small *supervisor* (a fork of this process, in its own session, outside the service's
+  process group) is the service's parent: it sees the exit status and records it in the
+  state file (:mod:`.exits`), so a service that exits on its own says why.
+* The service and its supervisor inherit the *service lock* (:mod:`.servicelock`): a
+  service whose state file was deleted is still found, and never started a second time.
 """
 
 from __future__ import annotations
@@ -64,8 +70,8 @@ def load_whitelist() -> tuple[str, ...]:
 def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     if raw is None:
         return None
-    try:
-        value = json.loads(raw)
+    try:  # strict: no NaN/Infinity, no nesting that a reader of the state file cannot follow
+        value = state.loads_strict(raw, max_depth=state.MAX_STORED_DEPTH)
     except ValueError as exc:
         raise RhlError(f"{flag} must be valid JSON: {exc}") from None
     if not isinstance(value, dict):
@@ -126,33 +132,92 @@ def _rotate_log(log: str) -> None:
         pass
 
 
-def _spawn(argv: list[str], workdir: str, log: str, on_forked: Any) -> int:
-    """Fork a detached child that execs ``argv`` only after ``on_forked(pid)`` returned."""
+def _restore_signals() -> None:  # pragma: no cover - runs in the service before exec
+    """Python ignores SIGPIPE and SIGXFSZ; an exec'd service must get the defaults back."""
+    import signal
+
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, signal.SIG_DFL)
+
+
+def _close_fds_except(keep: list[int]) -> None:  # pragma: no cover - runs in forked children
+    low = 3
+    for fd in sorted(k for k in keep if k >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
+def _spawn(
+    argv: list[str],
+    workdir: str,
+    log: str,
+    on_forked: Any,
+    supervise: Any = None,
+    lock_fds: list[int] | None = None,
+) -> tuple[int, int]:
+    """Start ``argv`` detached, under a supervisor; exec only after ``on_forked(pid)`` returned.
+
+    Two forks: the *supervisor* (its own session, stdio on /dev/null) forks the *service*,
+    which starts its own session and process group (``pgid == pid``, what the state records
+    and ``rhl-stop`` signals), waits for the go-ahead, and execs. The supervisor then runs
+    ``supervise(pid)`` -- it waits for the service and records its exit -- and ends. Both
+    inherit ``lock_fds`` (the service lock) and nothing else besides the service's 0, 1, 2.
+    Returns (service PID, supervisor PID); the supervisor is the caller's child.
+    """
+    import signal  # before the fork: the supervisor imports nothing after it
+
+    keep = list(lock_fds or [])
     go_read, go_write = os.pipe()
     ready_read, ready_write = os.pipe()
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
     log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
+    supervisor = os.fork()
+    if supervisor == 0:  # pragma: no cover - runs in the supervisor
         try:
             os.setsid()
             os.close(go_write)
             os.close(err_read)
             os.close(ready_read)
-            os.write(ready_write, b"r")  # our own session and group exist now
+            pid = os.fork()
+            if pid == 0:  # the service
+                os.setsid()
+                os.write(ready_write, str(os.getpid()).encode())  # our own session and group exist now
+                os.close(ready_write)
+                if not os.read(go_read, 1):
+                    os._exit(0)  # the launcher failed to record us: never run unrecorded
+                os.chdir(workdir)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(log_fd, 1)
+                os.dup2(log_fd, 2)
+                _close_fds_except([err_write, *keep])
+                for fd in keep:
+                    os.set_inheritable(fd, True)
+                _restore_signals()
+                os.execvp(argv[0], argv)
+            info = process.read_process(pid)  # our child: its PID cannot be reused before we reap it
             os.close(ready_write)
-            if not os.read(go_read, 1):
-                os._exit(0)  # parent failed to record us: never run unrecorded
-            os.chdir(workdir)
-            null = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(null, 0)
-            os.dup2(log_fd, 1)
-            os.dup2(log_fd, 2)
-            os.closerange(3, err_write)
-            os.closerange(err_write + 1, 1 << 16)
-            os.execvp(argv[0], argv)
+            os.close(go_read)
+            os.close(err_write)
+            os.close(log_fd)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            _close_fds_except(keep)
+            # Not in the service's group, but a terminal's ^C or a hang-up must not cut the
+            # record short either (the service itself kept the default dispositions).
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            if supervise is not None and info is not None:
+                supervise(pid, info.start_ticks, keep)
+            else:
+                os.waitpid(pid, 0)
+            os._exit(0)
         except BaseException as exc:  # noqa: BLE001
             try:
                 os.write(err_write, f"{type(exc).__name__}: {exc}".encode()[:4000])
@@ -163,8 +228,13 @@ def _spawn(argv: list[str], workdir: str, log: str, on_forked: Any) -> int:
     os.close(log_fd)
     os.close(ready_write)
     try:
-        os.read(ready_read, 1)
+        raw = b""
+        while chunk := os.read(ready_read, 64):
+            raw += chunk
         os.close(ready_read)
+        if not raw.isdigit():
+            raise RhlError(f"could not start {argv[0]!r}: the supervisor did not start the service")
+        pid = int(raw)
         on_forked(pid)
     except BaseException:
         os.close(go_write)  # the child sees EOF and exits without running anything
@@ -181,7 +251,7 @@ def _spawn(argv: list[str], workdir: str, log: str, on_forked: Any) -> int:
     os.close(err_read)
     if chunks:
         raise RhlError(f"could not start {argv[0]!r}: {b''.join(chunks).decode(errors='replace')}")
-    return pid
+    return pid, supervisor
 
 
 class LaunchRequest:
@@ -215,6 +285,8 @@ class LaunchResult:
         self.pid = pid
         self.status = status
         self.state_file = state_file
+        #: The supervisor we forked (our child) when ``launched``; not part of the JSON.
+        self.supervisor_pid: int | None = None
 
     def as_json(self) -> str:
         return json.dumps(
@@ -229,8 +301,39 @@ class LaunchResult:
         )
 
 
+def _untracked_error(key: str, owner: dict[str, Any], other: str | None = None) -> RhlError:
+    pid = owner.get("pid")
+    holder = f"pid {pid}" if isinstance(pid, int) and not isinstance(pid, bool) else "pid unknown"
+    if other is None:
+        return RhlError(
+            f"{key}: not launched: a service of this key is still running ({holder}) but its state "
+            f"file is missing (untracked); stop it with 'rhl-stop {key}' first"
+        )
+    return RhlError(
+        f"{key}: not launched: workdir {owner.get('workdir')} is in use by the untracked service "
+        f"{other} ({holder}), whose state file is missing; stop it with 'rhl-stop {other}' first"
+    )
+
+
+def _leftover_error(key: str, data: dict[str, Any], members: list[int] | None = None) -> RhlError:
+    from . import servicelock
+
+    pids = " ".join(str(pid) for pid in (members or servicelock.holders(key))) or "unknown"
+    return RhlError(
+        f"{key}: not launched: processes of the previous service of this key still run "
+        f"(pids {pids}, process group {data.get('pgid')}); stop them with 'rhl-stop {key}' first"
+    )
+
+
 def launch(request: LaunchRequest) -> LaunchResult:
-    """Start the service unless a live one already holds the key (checked under the key lock)."""
+    """Start the service unless a live one already holds the key (checked under the key lock).
+
+    Also refused, before anything is touched: a key whose service still holds its service
+    lock although its state file is gone (untracked, see :mod:`.servicelock`), a workdir in
+    use by such an untracked service of another key, and a key whose previous service left
+    processes in its group."""
+    from . import exits, servicelock
+
     key = paths.validate_key(request.key)
     if not request.argv:
         raise RhlError("service binary is required after --")
@@ -247,46 +350,72 @@ def launch(request: LaunchRequest) -> LaunchResult:
     paths.ensure_private_dir(server)
     state_file = paths.state_path(key)
     log = paths.log_path(key)
+    workdir_real = servicelock.real_workdir(workdir)
     with state.key_lock(key):
         existing = state.read_state(state_file)
         if existing.data is not None and existing.data.get("status") in ("starting", "running"):
             live = process.check_state_process(existing.data, existing)
             if live.alive and live.pid is not None:
                 return LaunchResult(key, False, live.pid, str(existing.data["status"]), state_file)
+        if existing.data is not None:
+            verdict = process.check_state_process(existing.data, existing)
+            members = process.leftovers(existing.data, verdict)  # a crashed leader's workers
+            if members:
+                raise _leftover_error(key, existing.data, sorted(m.pid for m in members))
+        lock_fd = servicelock.acquire(key)
+        if lock_fd is None:
+            if existing.missing:
+                raise _untracked_error(key, servicelock.probe(key) or {})
+            raise _leftover_error(key, existing.data or {})
         try:
-            os.makedirs(workdir, exist_ok=True)
-        except OSError as exc:
-            raise RhlError(f"could not create workdir {workdir}: {exc.strerror}") from None
-        _rotate_log(log)
+            holder = servicelock.workdir_holder(
+                workdir_real, key, lambda other: not os.path.exists(paths.state_path(other))
+            )
+            if holder is not None:
+                raise _untracked_error(key, holder[1], holder[0])
+            try:
+                os.makedirs(workdir, exist_ok=True)
+            except OSError as exc:
+                raise RhlError(f"could not create workdir {workdir}: {exc.strerror}") from None
+            _rotate_log(log)
 
-        def record(pid: int) -> None:
-            data: dict[str, Any] = {
-                "workdir": request.workdir,
-                "log": log,
-                "command": shlex.join(service_argv),
-                "uid": os.getuid(),
-                "status": "starting",
-                "launched_at": round(time.time(), 3),
-                **process.capture_identity(pid),
-            }
-            if request.network_interface is not None:
-                data["network_interface"] = request.network_interface
-            if request.parameters is not None:
-                data["parameters"] = request.parameters
-            if request.meta is not None:
-                data["meta"] = request.meta
-            if request.conda_env:
-                data["conda_env"] = request.conda_env
-            state.write_state(state_file, data)
+            def record(pid: int) -> None:
+                identity = process.capture_identity(pid)
+                data: dict[str, Any] = {
+                    "workdir": request.workdir,
+                    "log": log,
+                    "command": shlex.join(service_argv),
+                    "uid": os.getuid(),
+                    "status": "starting",
+                    "launched_at": round(time.time(), 3),
+                    **identity,
+                }
+                if request.network_interface is not None:
+                    data["network_interface"] = request.network_interface
+                if request.parameters is not None:
+                    data["parameters"] = request.parameters
+                if request.meta is not None:
+                    data["meta"] = request.meta
+                if request.conda_env:
+                    data["conda_env"] = request.conda_env
+                servicelock.write_owner(lock_fd, {"key": key, "workdir": workdir_real, **identity})
+                state.write_state(state_file, data)
 
-        try:
-            pid = _spawn(exec_argv, workdir, log, record)
-        except RhlError:
+            def supervise(pid: int, start_ticks: int, lock_fds: list[int]) -> None:
+                exits.supervise(key, pid, start_ticks, service_argv, lock_fds)
 
-            def failed(data: dict[str, Any]) -> dict[str, Any]:
-                data["status"] = "failed"
-                return data
+            try:
+                pid, supervisor = _spawn(exec_argv, workdir, log, record, supervise, [lock_fd])
+            except RhlError:
 
-            state.update_state_unlocked(state_file, failed)
-            raise
-    return LaunchResult(key, True, pid, "starting", state_file)
+                def failed(data: dict[str, Any]) -> dict[str, Any]:
+                    data["status"] = "failed"
+                    return data
+
+                state.update_state_unlocked(state_file, failed)
+                raise
+        finally:
+            os.close(lock_fd)  # the service and its supervisor hold it now
+    result = LaunchResult(key, True, pid, "starting", state_file)
+    result.supervisor_pid = supervisor
+    return result

@@ -7,7 +7,10 @@
   NFS homes, ``flock`` may not). Lock files live in ``<side>/.locks/`` so that listings,
   which glob ``*.json``, never see them.
 * Reading never raises for a bad file: the caller gets a :class:`StateRead` that says
-  whether the file was missing, corrupt (and why), or a JSON object.
+  whether the file was missing, corrupt (and why), or a JSON object. Nothing can make a
+  read hang or blow the stack: files are opened ``O_NONBLOCK`` and must be regular files
+  (a FIFO named ``k.json`` would block ``open()`` forever), and the JSON is parsed strictly
+  (no ``NaN``/``Infinity``/out-of-range numbers, nesting too deep is "malformed").
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import math
 import os
+import stat
 
 from . import paths
 from .errors import CorruptState, RhlError
@@ -27,6 +32,9 @@ if TYPE_CHECKING:
 
 
 _FIRST_READ = 8192
+#: How deep caller-supplied JSON we store (``--meta``, ``--parameters``) may nest: far beyond
+#: any real use, far below what every reader (the guard runs helpers in-process) can parse.
+MAX_STORED_DEPTH = 100
 
 
 class StateRead:
@@ -72,10 +80,70 @@ class StateRead:
         return self.data
 
 
-def parse_state_bytes(path: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+class JSONTooDeep(ValueError):
+    """Nested deeper than a reader can follow (or than we are willing to store)."""
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # a literal like 1e400 reads as inf
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+# One decoder for every state read: json.loads() with hooks would build one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def loads_strict(raw: bytes | str, *, max_depth: int | None = None) -> Any:
+    """Parse standard JSON (RFC 8259) only, never raising anything but :class:`ValueError`.
+
+    Python's ``json`` module reads ``NaN``, ``Infinity`` and ``1e400`` (as inf), which no
+    strict JSON reader accepts and which ``json.dumps`` then writes back as bare ``NaN``; and
+    it raises :class:`RecursionError` for deeply nested input (``[[[[...``). Here the first
+    are a :class:`ValueError` and the last a :class:`JSONTooDeep`. With ``max_depth``, values
+    nested deeper than that are refused too: what we store must stay readable by every
+    reader, whatever its stack depth (used for caller-supplied ``--meta``/``--parameters``).
+    Public: the client package reads its connection files with the same rules.
+    """
+    if isinstance(raw, bytes):
+        raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = _DECODER.decode(raw)
+    except RecursionError:
+        raise JSONTooDeep("nested too deeply") from None
+    if max_depth is not None and json_depth(value) > max_depth:
+        raise JSONTooDeep(f"nested deeper than {max_depth} levels")
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
+    depth = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        depth = max(depth, level)
+        stack.extend((child, level) for child in children if isinstance(child, (dict, list)))
+    return depth
+
+
+def parse_state_bytes(path: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The object in ``raw`` (read from ``path``), or why it is not one."""
+    try:
+        value = loads_strict(raw)
+    except ValueError as exc:  # also UnicodeDecodeError and JSONTooDeep
         reason = "empty or truncated file" if not raw.strip() else str(exc)
         return None, f"malformed JSON in {path}: {reason}"
     if not isinstance(value, dict):
@@ -83,29 +151,78 @@ def parse_state_bytes(path: str, raw: bytes) -> tuple[dict[str, Any] | None, str
     return value, None
 
 
-def read_state(path: str) -> StateRead:
-    """Read one state file without raising for missing or malformed content."""
+class NotRegularFile(OSError):
+    """The path names a FIFO, a directory, a device or a socket: never read from it."""
+
+
+def open_regular(path: str, *, follow_symlinks: bool = False) -> int:
+    """A read-only descriptor of ``path``, guaranteed to be a regular file.
+
+    Opened with ``O_NONBLOCK``, so a FIFO (or a device) named like a state or configuration
+    file cannot block us in ``open()``; then ``fstat`` on the descriptor (no race with a
+    rename) must say regular file, else :class:`NotRegularFile` (``errno`` EINVAL, message
+    ``not a regular file: <path>``). Without ``follow_symlinks`` a symbolic link fails with
+    ``ELOOP``. Other failures are the ``OSError`` of ``open()`` (``FileNotFoundError`` ...).
+    For regular files ``O_NONBLOCK`` changes nothing.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow_symlinks else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        mode = os.fstat(fd).st_mode
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, f"not a regular file: {path}", path)
+    return fd
+
+
+def read_fd(fd: int) -> bytes:
+    """Everything left in ``fd`` (a regular file)."""
+    # State files are small: one modest read (a large buffer costs more to allocate than
+    # the whole read); a short read of a regular file means end of file.
+    raw = os.read(fd, _FIRST_READ)
+    if len(raw) == _FIRST_READ:
+        chunks = [raw]
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    return raw
+
+
+def read_regular_bytes(path: str, *, follow_symlinks: bool = False) -> bytes:
+    """The content of the regular file ``path``; never blocks on a FIFO or a device.
+
+    Raises :class:`NotRegularFile` for anything but a regular file, ``FileNotFoundError``
+    when missing, ``OSError`` (``ELOOP``) for a symbolic link unless ``follow_symlinks``.
+    Public: for configuration files (``clusters.yaml``) and the client package's readers.
+    """
+    fd = open_regular(path, follow_symlinks=follow_symlinks)
+    try:
+        return read_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def read_state(path: str) -> StateRead:
+    """Read one state file without raising for missing, malformed or hostile content.
+
+    Corrupt (with the reason) for a symbolic link, a FIFO or other non-regular file, an
+    unreadable file, malformed or non-standard JSON (NaN, 1e400, nesting too deep for the
+    parser), or JSON that is not an object. Public: the client package reads connection
+    files with it.
+    """
+    try:
+        raw = read_regular_bytes(path)
     except FileNotFoundError:
         return StateRead(path)
+    except NotRegularFile as exc:
+        return StateRead(path, error=exc.strerror)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return StateRead(path, error=f"state file is a symbolic link, refusing to follow: {path}")
         return StateRead(path, error=f"could not read {path}: {exc.strerror}")
-    try:
-        # State files are small: one modest read (a large buffer costs more to allocate than
-        # the whole read); a short read of a regular file means end of file.
-        raw = os.read(fd, _FIRST_READ)
-        if len(raw) == _FIRST_READ:
-            chunks = [raw]
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-            raw = b"".join(chunks)
-    except OSError as exc:
-        return StateRead(path, error=f"could not read {path}: {exc.strerror}")
-    finally:
-        os.close(fd)
     data, error = parse_state_bytes(path, raw)
     return StateRead(path, data=data, error=error)
 
@@ -124,7 +241,8 @@ def _fsync_dir(directory: str) -> None:
 
 
 def dump_state(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+    """Indented, sorted, strict JSON (``allow_nan=False``: a NaN never reaches a file)."""
+    return (json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
 
 
 def write_atomic(path: str, content: bytes, mode: int = 0o600) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -107,9 +107,11 @@ def resolve(request: Request, *, read_command_files: bool = True) -> Any:
 
 
 def resolve_json(request: Request) -> dict[str, Any]:
-    """``seamless-service-resolve``: without ``workdir`` only the cluster files are read
-    (as in seamless-config 0.3.2), so ``--cluster`` and ``--project`` must be given."""
-    return dict(resolve(request, read_command_files=request.workdir is not None).as_json())
+    """``seamless-service-resolve``: the project's files are read (from ``workdir``, else the
+    current directory) like every other command reads them. seamless-config 0.3.2 read only
+    the cluster files without ``--workdir``, so from a project directory ``resolve`` failed
+    ("no cluster selected") or answered for another service than ``start`` would launch."""
+    return dict(resolve(request).as_json())
 
 
 # -- ps ---------------------------------------------------------------------------------------
@@ -122,16 +124,23 @@ def ps(
     status: str | None = None,
     persistent: bool = False,
 ) -> Report:
-    """Rows for ``view``: ``client`` (this machine's connection files), ``cluster`` (the
-    cluster's hosts, persistent data included unless filtering by status), ``server`` (the
-    hosts, persistent data only when asked), ``all`` (every known cluster)."""
+    """Rows for ``view``: ``client`` (every connection file of this machine, no SSH),
+    ``cluster`` (the cluster's hosts, persistent data included unless filtering by status),
+    ``server`` (the hosts, persistent data only when asked), ``all`` (every known cluster).
+
+    ``status`` drops the rows whose PROCESS differs, after persistent data has been joined:
+    a filter never changes what a row says."""
     from . import status as st
     from .hosts import cluster_targets
 
     report = Report()
-    filters = request.filters(status)
+    filters = request.filters()
     configuration = load(request)
     known = list(configuration.clusters.clusters)
+    walks_wanted = persistent or (view == "cluster" and status is None)
+    # Without walks, rhl-ps can filter by status itself (less to read); with walks, every
+    # row is needed to join the data to, and the filter comes last.
+    helper_status = None if walks_wanted else status
 
     walks: list[st.Walk] = []
     if view == "client":
@@ -139,7 +148,9 @@ def ps(
         def keep_client(_call: Call, row: dict[str, Any]) -> bool:
             return (not request.cluster or row.get("cluster") == request.cluster) and filters.keep(row)
 
-        st.gather_state(report, st.state_calls([None], None), client=True, accept=keep_client, known=known)
+        st.gather_state(
+            report, [st.client_call()], client=True, accept=keep_client, known=known, anonymous=True
+        )
         if persistent:
             walks = (
                 st.cluster_walks(configuration, request.cluster, request.service)
@@ -165,13 +176,13 @@ def ps(
                 by_target.setdefault(target, set()).add(name)
         st.gather_state(
             report,
-            st.state_calls(list(by_target), status),
+            st.state_calls(list(by_target), helper_status),
             client=False,
             accept=lambda call, row: row.get("cluster") in by_target[call.target] and filters.keep(row),
             known=known,
             clusters_of=lambda call: sorted(by_target[call.target]),
         )
-        if persistent or (view == "cluster" and status is None):
+        if walks_wanted:
             for name in names:
                 walks.extend(st.cluster_walks(configuration, name, request.service))
             if request.project and view != "all":
@@ -180,6 +191,7 @@ def ps(
                 walks.extend(_workdir_walks(configuration, request))
     if walks:
         st.merge_persistent(report, st.run_walks(walks, report), filters)
+    report.rows = st.keep_status(report.rows, status)
     st.mark_not_applicable(report.rows)
     if view != "client":
         from . import workerjobs
@@ -450,9 +462,31 @@ def inspect(request: Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"value": data}
 
 
+#: The direct children of a data directory that hold a service's own data (``rhl-clear
+#: --only``): a hashserver's two-character prefix directories (and, with the flat layout,
+#: its buffer files and their temporary files, named by the 64-hex-digit checksum), a
+#: database's file and its journals. Everything else in the directory is kept: ``STAGE-*``
+#: (the other stages' own directories), subproject directories, markers. A service type
+#: without an entry here keeps ``STAGE-*`` only.
+_HEX = "[0-9a-f]"
+DATA_ENTRIES: dict[str, tuple[str, ...]] = {
+    "hashserver": (_HEX * 2, _HEX * 64 + "*"),
+    "database": ("seamless.db", "seamless.db-*"),
+}
+#: The other stages' directories are never a part of a data directory's own data.
+STAGE_GLOB = "STAGE-*"
+#: What an rhl-clear without --keep/--only/--nested (remote-http-launcher 0.4.5) answers.
+_OLD_CLEAR = ("exactly one path is required", "No such option")
+
+
 def clear(request: Request, *, force: bool = False) -> Outcome:
-    """Empty the service's persistent data directory. Refused for services without
-    persistent data, and while a service still runs on that directory unless ``force``."""
+    """Empty the service's persistent data directory for the selected project, subproject
+    and stage: only that instance's own data goes; the directories of the other stages
+    (``STAGE-*``) and subprojects inside it are kept. Refused for services without persistent
+    data, and while a service still uses that data unless ``force``; a directory that was
+    never created (a stage that never ran) is already cold: nothing to clear, exit 0."""
+    from fnmatch import fnmatchcase
+
     from .plugins import service_types
 
     if not request.service:
@@ -468,23 +502,59 @@ def clear(request: Request, *, force: bool = False) -> Outcome:
     if not workdir or os.path.normpath(workdir) == "/tmp":
         raise UsageError("service has no clearable persistent workdir")
     outcome = Outcome()
+    if resolution.cluster.name == CACHE_CLUSTER:
+        # One directory holds the buffers and seamless.db: clearing it empties both.
+        only = tuple(glob for name in ("hashserver", "database") for glob in DATA_ENTRIES[name])
+        outcome.problems.append(
+            "note: in SEAMLESS_CACHE mode buffers and seamless.db share one directory; both are cleared"
+        )
+    else:
+        only = DATA_ENTRIES.get(request.service, ())
+
+    def removed(name: str) -> bool:
+        """Would clearing ``workdir`` remove its direct child ``name``?"""
+        if fnmatchcase(name, STAGE_GLOB):
+            return False
+        return not only or any(fnmatchcase(name, glob) for glob in only)
+
     if not force:
-        users = _running_on(resolution.ssh_target, workdir)
+        users = _running_on(resolution.ssh_target, workdir, removed)
         if users:
             raise ServiceError(
                 f"{workdir} is in use by running service(s) {', '.join(users)}: stop them first "
                 "(seamless-service-stop), or pass --force"
             )
-    if resolution.cluster.name == CACHE_CLUSTER:
-        outcome.problems.append(
-            "note: in SEAMLESS_CACHE mode buffers and seamless.db share one directory; both are cleared"
-        )
+    nested = bool(resolution.meta.get("stage") or resolution.meta.get("subproject"))
     target_dir = os.path.expanduser(workdir) if resolution.ssh_target is None else workdir
-    args = ("--force", target_dir) if force else (target_dir,)
-    result = dispatch.run(Call(resolution.ssh_target, "rhl-clear", args))
-    outcome.add(result)
+    options = [word for glob in only for word in ("--only", glob)] + ["--keep", STAGE_GLOB]
+    if nested:
+        options.append("--nested")
+    if force:
+        options.append("--force")
+    result = dispatch.run(Call(resolution.ssh_target, "rhl-clear", (*options, target_dir)))
+    if result.rc != 0 and any(text in result.stderr for text in _OLD_CLEAR):
+        result = _clear_on_old_server(resolution, target_dir, force, nested)
+    if result.rc == 1 and "path does not exist" in result.stderr:
+        outcome.lines.append(f"nothing to clear: {target_dir} does not exist (never used: a cold cache)")
+    else:
+        outcome.add(result)
     outcome.keys = [resolution.key]
     return outcome
+
+
+def _clear_on_old_server(resolution: Any, target_dir: str, force: bool, nested: bool) -> dispatch.Result:
+    """rhl-clear of remote-http-launcher 0.4.5 empties the whole directory. A stage's own
+    directory holds nothing of another instance: clear it so. The project's (or a
+    subproject's) directory holds the other stages' directories: refuse, rather than delete
+    them."""
+    call = Call(resolution.ssh_target, "rhl-clear", ("--force", target_dir) if force else (target_dir,))
+    if resolution.meta.get("stage"):
+        return dispatch.run(call)
+    raise ServiceError(
+        f"rhl-clear on {call.where} is too old to keep the other stages' and subprojects' "
+        f"directories inside {target_dir} (remote-http-launcher 0.4.5): refusing to clear; "
+        f"upgrade remote-http-launcher on {call.where}, or remove the data by hand"
+    )
 
 
 def _clearable_names() -> str:
@@ -493,48 +563,72 @@ def _clearable_names() -> str:
     return ", ".join(n for n, t in service_types().by_name.items() if t.clearable)
 
 
-def _running_on(target: str | None, workdir: str) -> list[str]:
-    """Keys of services recorded as running/starting on ``workdir``, inside it or around it
-    (clearing a directory also clears its stage subdirectories). Checked client-side too,
-    because servers with remote-http-launcher 0.4.5 clear without asking."""
+def _running_on(target: str | None, workdir: str, removed: Callable[[str], bool]) -> list[str]:
+    """Keys of services recorded as running/starting whose data the clear would remove: on
+    ``workdir`` itself, or inside one of its children that ``removed(name)`` says goes.
+    A service on an enclosing directory (the project's, for a stage) does not block: it keeps
+    no data in the stage's or subproject's directory. Checked client-side too, because
+    servers with remote-http-launcher 0.4.5 clear without asking."""
     result = dispatch.run(Call(target, "rhl-ps", ("--json",)))
     if result.rc != 0:
         return []
     wanted = os.path.normpath(workdir)
 
-    def overlaps(other: str) -> bool:
+    def holds(other: str) -> bool:
         other = os.path.normpath(other)
-        return other == wanted or other.startswith(wanted + "/") or wanted.startswith(other + "/")
+        if other == wanted:
+            return True
+        if not other.startswith(wanted + "/"):
+            return False
+        return removed(other[len(wanted) + 1 :].split("/", 1)[0])
 
     return [
         str(row.get("key"))
         for row in result.json_rows()
         if row.get("status") in ("running", "starting")
         and isinstance(row.get("workdir"), str)
-        and overlaps(str(row["workdir"]))
+        and holds(str(row["workdir"]))
     ]
+
+
+class StartFailed(ServiceError):
+    """The launch failed; ``shown``: the launcher already printed this error on stderr (with
+    the end of the service's log), so the commands do not print it a second time."""
+
+    def __init__(self, message: str, *, shown: bool) -> None:
+        super().__init__(message)
+        self.shown = shown
 
 
 def start(request: Request, *, log_level: str | None = None) -> dict[str, Any]:
     """Launch (or reuse) the service through the launcher; the connection payload."""
     from remote_http_launcher.errors import RhlError
     from remote_http_launcher.launch.api import run
+    from remote_http_launcher.launch.errors import LauncherError
 
     resolution = resolve(request)
     try:
         payload = run(resolution.launcher_config, log_level=log_level)
     except RhlError as exc:  # the launcher's one-line reason (it already showed its progress)
-        raise ServiceError(f"{resolution.key}: {exc}") from None
+        raise StartFailed(f"{resolution.key}: {exc}", shown=isinstance(exc, LauncherError)) from None
     return {"key": resolution.key, "host": resolution.ssh_target or "localhost", **payload}
 
 
-def restart(request: Request, *, log_level: str | None = None) -> tuple[Outcome, dict[str, Any]]:
-    """Stop, remove both sides' state, then launch afresh."""
+def restart(
+    request: Request,
+    *,
+    log_level: str | None = None,
+    on_stopped: Callable[[Outcome], object] | None = None,
+) -> tuple[Outcome, dict[str, Any]]:
+    """Stop, remove both sides' state, then launch afresh. ``on_stopped`` sees the stop/rm
+    outcome before the launch starts (so a failed launch does not hide what was stopped)."""
     if not request.service:
         raise UsageError("--service is required")
     stopped = stop(request)
     removed = rm(request, client=True, server=True)
     _absorb(stopped, removed)
+    if on_stopped is not None:
+        on_stopped(stopped)
     if stopped.exit_code:
         return stopped, {}
     return stopped, start(request, log_level=log_level)

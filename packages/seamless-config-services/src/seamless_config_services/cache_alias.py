@@ -17,7 +17,6 @@ took for the cache directory); a subproject is stripped from the workdir too.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -105,16 +104,20 @@ def _candidates(selection: Selection, service: str | None) -> list[tuple[str, st
 
 
 def _workdir_in(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
+    """The ``workdir`` of the state file at ``path`` (None: no file, or none in it), read
+    with the launcher's own state reader: a FIFO or another non-regular file there is an
+    error at once, never a wait."""
+    from remote_http_launcher import state
+
+    read = state.read_state(path)
+    if read.missing:
         return None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"could not read {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"state file must contain a JSON object: {path}")
-    workdir = data.get("workdir")
+    if read.data is None:
+        error = str(read.error)
+        if error.startswith(("state file must contain a JSON object", "could not read")):
+            raise ConfigError(error)
+        raise ConfigError(f"could not read {path} ({error})")
+    workdir = read.data.get("workdir")
     return workdir if isinstance(workdir, str) and workdir else None
 
 

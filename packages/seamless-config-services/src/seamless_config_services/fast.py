@@ -2,7 +2,8 @@
 
 Both commands are called often, by people and by tools, and most of their time used to go to
 starting Python with click, PyYAML, pluggy and the configuration layer, to arrive at the same
-answer as last time. This module answers from a cache instead, and imports none of those:
+answer as last time. ``resolve`` skips click (it writes nothing, so it keeps no cache: see
+:func:`resolve`); ``ps --server`` answers from a cache, and imports none of those:
 
 * the cache entry is keyed by the command line, the working directory and the environment
   variables that matter, and stamped with the ``stat`` of every file the answer depends on
@@ -135,10 +136,19 @@ def _entry_path(key: tuple[Any, ...]) -> str:
 
 
 def load(key: tuple[Any, ...]) -> Any:
+    import stat
+
     try:
-        with open(_entry_path(key), "rb") as handle:
-            # Only this user writes here (a 0700 directory in their own cache).
-            stored_key, stamp, value = marshal.load(handle)  # noqa: S302
+        # Without blocking, and only a regular file: a FIFO in its place must not hang ps.
+        fd = os.open(_entry_path(key), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                # Only this user writes here (a 0700 directory in their own cache).
+                stored_key, stamp, value = marshal.load(handle)  # noqa: S302
+        finally:
+            os.close(fd)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if stored_key != key or [tuple(x) for x in stamp] != [tuple(x) for x in _stamp([p for p, _s in stamp])]:
@@ -171,21 +181,16 @@ def cache_key(command: str, argv: list[str]) -> tuple[Any, ...]:
 
 
 def resolve(argv: list[str]) -> int | None:
+    """``seamless-service-resolve`` without click: computed every time, never cached.
+
+    Resolve promises no side effects (an agent may run it with a read-only home), so it
+    writes no cache entry; the answer is computed by the configuration layer directly."""
     values = parse(argv, SELECTION)
     if values is None or "--service" not in values:
         return None
-    if values.get("--project") in ("SEAMLESS_CACHE", "__TOPLEVEL__"):
-        return None  # reads live launcher state: never cached
-    key = cache_key("resolve", argv)
-    text = load(key)
+    text = _compute_resolve(values)
     if text is None:
-        workdir = values.get("--workdir")
-        start = os.path.realpath(workdir) if workdir else None
-        paths = watched_paths(start)
-        text = _compute_resolve(values)
-        if text is None:
-            return None
-        store(key, paths, text)
+        return None
     sys.stdout.write(text)
     return 0
 

@@ -21,6 +21,8 @@ WIDE_COLUMNS = (
     "PROCESS", "PORT", "PERSISTENT", "SIZE", "HOST", "KEY",
 )  # fmt: skip
 IDENTITY_FIELDS = ("service", "cluster", "mode", "project", "subproject", "stage", "substage", "queue")
+#: The other fields of every row (``exit``: the server's exit record, or null).
+ROW_FIELDS = ("process", "port", "persistent", "size", "key", "path", "host", "jobs", "exit")
 CACHE_CLUSTER = "__SEAMLESS_CACHE__"
 CACHE_PROJECT = "__TOPLEVEL__"
 CACHE_ALIAS = "SEAMLESS_CACHE"
@@ -100,10 +102,13 @@ def add_state_rows(
     identify: Callable[[dict[str, Any]], dict[str, Any]],
     accept: Callable[[dict[str, Any]], bool],
     unreachable_clusters: Sequence[str | None] = (None,),
+    anonymous: bool = False,
 ) -> None:
     """Turn one ``rhl-ps --json`` call's outcome into rows (or problems). Rows that are not
-    Seamless services (no identity) are left out; ``accept`` filters the rest. A host that
-    cannot be reached gets one ``unreachable`` row per cluster it serves."""
+    Seamless services (no identity) are left out unless ``anonymous`` (the client view lists
+    every connection file: one written by another launcher, or unreadable, is still there);
+    ``accept`` filters the rest. A host that cannot be reached gets one ``unreachable`` row
+    per cluster it serves."""
     from .errors import HostUnreachable, ServiceError
 
     if isinstance(outcome, ServiceError):
@@ -117,13 +122,13 @@ def add_state_rows(
         return
     for state_row in outcome.json_rows():
         row = process_row(state_row, identify(state_row), host=call.target, client=client)
-        if row.get("service") and accept(row):
+        if (anonymous or row.get("service")) and accept(row):
             report.rows.append(row)
 
 
 def empty_row(**values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
-    row.update(process=None, port=None, persistent=None, size=None, key=None, path=None, host=None, jobs=None)
+    row.update(dict.fromkeys(ROW_FIELDS))
     row.update(values)
     return row
 
@@ -140,18 +145,26 @@ def process_row(
     state_row: dict[str, Any], identity: dict[str, Any], *, host: str | None, client: bool
 ) -> dict[str, Any]:
     status = state_row.get("status")
+    shown_host = host
     if client:
         # A connection file says where a service was, not that it runs (no SSH in this view):
-        # 'client', or 'stale' once seamless-service-stop marked it.
-        status = "stale" if status == "stale" else ("client" if state_row.get("port") else None)
+        # 'client', or 'stale' once seamless-service-stop marked it; an unreadable one is
+        # 'corrupt'. Its host is the one it names (the helpers for it still run here).
+        if status not in ("stale", "corrupt"):
+            status = "client" if state_row.get("port") else None
+        named = state_row.get("ssh_host") or state_row.get("host")
+        shown_host = named if isinstance(named, str) and named else None
     port = state_row.get("port")
+    # Why a service is gone (rhl-ps's exit record, remote-http-launcher >= 0.5; null before).
+    exit_record = state_row.get("exit")
     return empty_row(
         **identity,
         process=status,
+        exit=exit_record if isinstance(exit_record, dict) else None,
         port=port if isinstance(port, int) and not isinstance(port, bool) and port else None,
         key=state_row.get("key"),
-        host=host or "localhost",
-        _target=host,  # where the helpers for this row run (None: here); never printed
+        host=shown_host or "localhost",
+        _target=None if client else host,  # where the helpers for this row run (None: here); never printed
     )
 
 

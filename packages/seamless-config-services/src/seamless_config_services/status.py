@@ -200,6 +200,21 @@ def state_calls(targets: Sequence[str | None], status: str | None) -> list[Call]
     return [Call(target, "rhl-ps", args) for target in targets]
 
 
+def client_call() -> Call:
+    """This machine's connection files (``rhl-ps --client``: no SSH, no server state)."""
+    return Call(None, "rhl-ps", ("--client", "--json"))
+
+
+def keep_status(rows: list[dict[str, Any]], status: str | None) -> list[dict[str, Any]]:
+    """The rows whose PROCESS is ``status`` (all rows when None). Applied after persistent
+    data has been joined, so a filter only ever drops rows: a running service's data is
+    never shown as a row of its own (PROCESS ``absent``) because its process row was
+    filtered out first. A host that could not be asked keeps its ``unreachable`` row."""
+    if status is None:
+        return rows
+    return [row for row in rows if row.get("process") in (status, "unreachable")]
+
+
 def gather_state(
     report: Report,
     calls: Sequence[Call],
@@ -208,9 +223,10 @@ def gather_state(
     accept: Callable[[Call, dict[str, Any]], bool],
     known: Iterable[str],
     clusters_of: Callable[[Call], Sequence[str | None]] = lambda _call: (None,),
+    anonymous: bool = False,
 ) -> None:
     """Run the ``rhl-ps`` calls (side by side, one SSH master per host) and add the rows that
-    ``accept(call, row)`` keeps."""
+    ``accept(call, row)`` keeps (``anonymous``: rows without a Seamless identity too)."""
     known = list(known)
     for call, outcome in zip(calls, dispatch.run_many(calls)):
         add_state_rows(
@@ -221,4 +237,5 @@ def gather_state(
             identify=lambda state_row: identity_fields(state_row, known),
             accept=lambda row, call=call: accept(call, row),  # type: ignore[misc]
             unreachable_clusters=clusters_of(call),
+            anonymous=anonymous,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,7 @@ import click
 from .._version import __version__
 from ..errors import EXIT_ERROR, RhlError
 from ..paths import validate_key
+from ._fastparse import finite_float
 from ._out import finish, run_reporting, say
 
 CONTEXT_SETTINGS: dict[str, Any] = {
@@ -79,6 +81,27 @@ class HelperCommand(click.Command):
         sys.exit(finish(code))
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses ``nan``, ``inf``, ``-inf`` and ``1e400``.
+
+    click's FloatRange lets NaN through (every comparison with NaN is false) and accepts
+    infinity where there is no upper bound; a NaN grace made rhl-stop never escalate. The
+    check is the fast parser's :func:`finite_float`, so click, the fast path and the guard
+    give one answer. ``_genhelp`` refuses plain FloatRange/FLOAT options, so a new option
+    cannot forget it.
+    """
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not (isinstance(value, float) and math.isfinite(value)):
+            try:
+                value = finite_float(str(value))
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(f"{ctx.info_name}, version {__version__}")
@@ -105,4 +128,11 @@ def is_simple_filename(value: str) -> bool:
 def simple_filename(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not is_simple_filename(value):
         raise click.BadParameter("requires a simple filename", ctx=ctx, param=param)
+    return value
+
+
+def simple_filenames(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`simple_filename` for a repeatable option (fast-path check ``filename`` too)."""
+    for item in value:
+        simple_filename(ctx, param, item)
     return value

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
-_ENCODER = json.JSONEncoder(sort_keys=True)  # one encoder: json.dumps(sort_keys=...) builds one per call
+# One encoder: json.dumps(sort_keys=...) builds one per call. allow_nan=False: our JSON is
+# strict (RFC 8259); a NaN would be a bug upstream (state files are read strictly), never output.
+_ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=False)
 
 
 def say(prog: str, message: str) -> None:

@@ -8,7 +8,7 @@ import click
 
 from ..errors import EXIT_USAGE_DISTINCT
 from ..helpers.handshake import run
-from ._base import HelperCommand
+from ._base import FiniteFloatRange, HelperCommand
 
 
 @click.command(
@@ -21,7 +21,7 @@ from ._base import HelperCommand
 @click.argument("url")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.01, max=600),
+    type=FiniteFloatRange(min=0.01, max=600),
     default=10.0,
     show_default=True,
     metavar="SECONDS",

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..helpers.launch_service import run
-from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument
+from ._base import CONTEXT_SETTINGS, FiniteFloatRange, HelperCommand, key_argument
 
 
 @click.command(
@@ -44,7 +44,7 @@ from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument
 )
 @click.option(
     "--idle-timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
@@ -52,7 +52,7 @@ from ._base import CONTEXT_SETTINGS, HelperCommand, key_argument
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     metavar="SECONDS",
     help="With --await: give up when not ready after this long.",
 )

@@ -8,7 +8,7 @@ import click
 
 from ..errors import EXIT_USAGE_DISTINCT
 from ..helpers.pid_alive import run
-from ._base import HelperCommand
+from ._base import FiniteFloatRange, HelperCommand
 
 
 @click.command(
@@ -26,7 +26,7 @@ from ._base import HelperCommand
 @click.option("--wait", is_flag=True, help="Block until PID is gone (exit 1).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     metavar="SECONDS",
     help="With --wait: stop waiting after SECONDS and exit 0 (default: wait indefinitely).",
 )

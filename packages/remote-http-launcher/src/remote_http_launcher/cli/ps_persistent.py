@@ -15,7 +15,9 @@ from ._base import HelperCommand, simple_filename
     cls=HelperCommand,
     help="Report whether data directories are absent, empty or populated.\n\n"
     "Each PATH must be absolute (after ~ expansion), without '..', and not a system "
-    "directory. With --level N, sub-directories down to N levels are reported too. With "
+    "directory. With --level N, sub-directories down to N levels are reported too; a symbolic "
+    "link among them is reported as 'symlink', never walked. Marker files and STAGE-* "
+    "directories are not content. With "
     "--marker NAME only directories holding NAME are reported, and NAME itself does not make "
     "a directory populated. With --file NAME a directory is populated when NAME exists, and "
     "SIZE is that file's size. --size computes the size of populated directories.",

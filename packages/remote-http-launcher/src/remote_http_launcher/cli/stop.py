@@ -8,7 +8,7 @@ import click
 
 from .. import stopping
 from ..helpers.stop import run
-from ._base import HelperCommand, key_argument
+from ._base import FiniteFloatRange, HelperCommand, key_argument
 
 
 @click.command(
@@ -26,7 +26,7 @@ from ._base import HelperCommand, key_argument
 @click.argument("keys", metavar="KEY...", nargs=-1, required=True, callback=key_argument)
 @click.option(
     "--sigint-grace",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=stopping.DEFAULT_SIGINT_GRACE,
     show_default=True,
     metavar="SECONDS",
@@ -34,7 +34,7 @@ from ._base import HelperCommand, key_argument
 )
 @click.option(
     "--sigterm-grace",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=stopping.DEFAULT_SIGTERM_GRACE,
     show_default=True,
     metavar="SECONDS",

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..helpers.verify_port import run
-from ._base import HelperCommand
+from ._base import FiniteFloatRange, HelperCommand
 
 
 @click.command(
@@ -26,7 +26,7 @@ from ._base import HelperCommand
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.01, max=600),
+    type=FiniteFloatRange(min=0.01, max=600),
     default=2.0,
     show_default=True,
     metavar="SECONDS",

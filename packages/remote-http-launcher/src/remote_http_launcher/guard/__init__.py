@@ -5,7 +5,8 @@ in ``authorized_keys`` (docs/guard/admin-guide.md). sshd then runs the guard ins
 whatever the client asked for, and passes the request in ``SSH_ORIGINAL_COMMAND``. The
 guard fails closed:
 
-1. its own options are parsed first (:func:`parse_options`); any error refuses every command;
+1. its own options are parsed first (:func:`parse_options`), and the policy they select is
+   checked (:meth:`_Policy.validate`); any error refuses every command (exit 78, audited);
 2. the command is decided by :func:`._decide.decide` (fixed helper table, the helper's own
    parser, path policy, local hosts);
 3. a rejection is one line on stderr (``rhl-guard: rejected: <reason>``), exit
@@ -256,6 +257,22 @@ class _Policy:
             raise ConfigError(exc.message) from None
         return self.built
 
+    def validate(self) -> None:
+        """Fail closed: raise :class:`ConfigError` now if the policy cannot be built, whatever
+        the command (a broken policy must not leave the other helpers running as if the
+        administrator had configured none). The built-in policies that read nothing
+        (``seamless``, ``permissive``, ``marker:NAME``) are checked here without importing
+        anything, so that ``rhl-ps`` through the usual ``--clear-policy seamless`` pays
+        nothing; every other policy (a data-roots file, a plugin) is built."""
+        spec = self.spec
+        if spec is None or spec in ("seamless", "permissive"):
+            return
+        if spec.startswith("marker:"):
+            name = spec[len("marker:") :]
+            if name and "/" not in name and name not in (".", "..") and "\0" not in name:
+                return
+        self()
+
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./-_")
 
@@ -358,6 +375,7 @@ def _guard(config: GuardConfig) -> int:
             f"rhl-guard: configuration OK; policy {policy.spec or '(none: path helpers refused)'}\n"
         )
         return 0
+    policy.validate()
     if not command:
         _auditor().rejection(command, "no command (interactive session)")
         sys.stderr.write(
@@ -366,7 +384,7 @@ def _guard(config: GuardConfig) -> int:
         return EXIT_REJECTED
     from ._decide import decide
 
-    outcome = decide(command, policy)
+    outcome = decide(command, policy, base)
     if outcome.reason is not None:
         reason = outcome.reason if len(outcome.reason) <= MAX_REASON else outcome.reason[:MAX_REASON] + "..."
         _auditor().rejection(command, reason)
@@ -384,6 +402,25 @@ def _guard(config: GuardConfig) -> int:
         return 0
     _prepare_environment(config)
     return _run_helper(outcome, policy)
+
+
+def _fallback_audit_file(argv: list[str]) -> str:
+    """Where to record a configuration error when the options could not be parsed: the
+    ``--audit-log`` or ``--state-dir`` among them if they can be read (absolute), else the
+    default place. Best effort; the refusal does not depend on it."""
+    found: dict[str, str] = {}
+    for index, token in enumerate(argv):
+        name, equals, value = token.partition("=")
+        if name in ("--audit-log", "--state-dir") and name not in found:
+            if not equals:
+                value = argv[index + 1] if index + 1 < len(argv) else ""
+            value = os.path.expanduser(value)
+            if os.path.isabs(value):
+                found[name] = os.path.normpath(value)
+    if "--audit-log" in found:
+        return found["--audit-log"]
+    base = found.get("--state-dir") or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+    return os.path.join(base, "guard", "rejected.jsonl")
 
 
 def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
@@ -410,6 +447,8 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
         else:
             code = _guard(config)
     except ConfigError as exc:
+        if _AUDIT_SETTINGS[1] is None:  # the options themselves are wrong: audit where we can
+            _AUDIT_SETTINGS[1] = _fallback_audit_file(args)
         _auditor().rejection(os.environ.get("SSH_ORIGINAL_COMMAND"), f"configuration error: {exc.message}")
         _say(f"configuration error: {exc.message}")
         code = EXIT_CONFIG

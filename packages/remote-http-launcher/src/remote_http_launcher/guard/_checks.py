@@ -20,9 +20,17 @@ _URL_HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 
 def check_paths(
-    helper: str, values: dict[str, Any], policy: Callable[[], PathPolicy | None]
+    helper: str,
+    values: dict[str, Any],
+    policy: Callable[[], PathPolicy | None],
+    state_base: str | None = None,
 ) -> tuple[str | None, list[tuple[str, str, str]]]:
-    """(reason, [(raw, kind, resolved)]) for the paths a path helper will use."""
+    """(reason, [(raw, kind, resolved)]) for the paths a path helper will use.
+
+    For ``rhl-launch-service`` that is the workdir and every path in the service's command
+    line (:mod:`..policy.service_args`); ``state_base`` is the launcher's state directory
+    (default ``~/.remote-http-launcher``), which neither may lie in.
+    """
     if helper == "rhl-clear":
         wanted = [(values["path"], "clear")]
     elif helper == "rhl-ps-persistent":
@@ -38,6 +46,27 @@ def check_paths(
     for raw, kind in wanted:
         try:
             checked.append((raw, kind, evaluate(active, raw, kind, helper)))
+        except PolicyViolation as exc:
+            return f"{helper}: {exc.reason}", []
+    if helper == "rhl-launch-service":
+        import os
+
+        from ..policy.base import _is_within
+        from ..policy.service_args import check_service_argv
+
+        base = state_base or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+        workdir = checked[0][2]
+        if _is_within(workdir, os.path.realpath(base)):
+            inside = f"the workdir must not lie inside the launcher's state directory: {values['workdir']}"
+            return f"{helper}: {inside}", []
+        try:
+            checked += check_service_argv(
+                list(values["service_argv"]),
+                key=values["key"],
+                workdir=workdir,
+                state_base=base,
+                policy=active,
+            )
         except PolicyViolation as exc:
             return f"{helper}: {exc.reason}", []
     return None, checked
@@ -85,7 +114,7 @@ def explain(name: str, spec: dict[str, Any], argv: list[str]) -> str:
             if spelled and option.startswith("--"):
                 return f"{name}: abbreviated option {option!r}: write it in full ({', '.join(spelled)})"
             return f"{name}: unknown option {option!r}"
-        if entry[0] in seen:
+        if entry[0] in seen and entry[1] != "multi":
             return f"{name}: option {option!r} given more than once"
         seen.add(entry[0])
         if entry[1] == "flag":

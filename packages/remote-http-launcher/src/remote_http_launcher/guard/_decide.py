@@ -9,7 +9,9 @@ with exactly what it checked.
 Order of checks (first failure wins): length; control characters; empty; shell quoting;
 ``NAME=value`` prefixes dropped; shell syntax; the fixed helper table; the helper's own
 parser (``cli._fastparse`` with the spec generated from the click command: no abbreviations,
-no unknown or repeated options, ``--`` honoured, values validated); path policy; local hosts.
+no unknown or repeated options, ``--`` honoured, values validated); path policy (for
+``rhl-launch-service`` also every path in the service's own command line, see
+``policy.service_args``); local hosts.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ TABLE = frozenset(COMMAND_MODULES)
 PATH_HELPERS = frozenset(["rhl-clear", "rhl-ps-persistent", "rhl-launch-service"])
 #: Argument lists answered from static text, whatever the helper.
 INFO_ARGV = (("--help",), ("-h",), ("--version",))
-MAX_COMMAND = 65536
+#: The most sshd can hand a forced command: "SSH_ORIGINAL_COMMAND=<command>" is one environment
+#: string, at most 131,072 bytes with its NUL on Linux. The launcher refuses longer launches up
+#: front (launch/limits.py), so every launch it sends passes here too.
+MAX_COMMAND = 131050
 #: Allowed unquoted in the discarded ``NAME=value`` prefixes: ``PATH=$HOME/bin:$PATH``.
 _ASSIGNMENT_SPECIALS = frozenset("${}")
 
@@ -201,11 +206,14 @@ def _split(command: str) -> list[str]:
     return [word for word, _ in words[start:]]
 
 
-def decide(command: str, policy: Callable[[], PathPolicy | None]) -> Outcome:
+def decide(command: str, policy: Callable[[], PathPolicy | None], state_base: str | None = None) -> Outcome:
     """Decide about one ``SSH_ORIGINAL_COMMAND``; ``policy()`` gives the path policy (or None).
 
     ``policy`` is called only for the path helpers (it may load plugins); it may raise the
     guard's ``ConfigError``, which the caller reports as a configuration error.
+    ``state_base`` is the helpers' state directory (``--state-dir``; default
+    ``~/.remote-http-launcher``): a service's ``--status-file`` must be the key's own file
+    in it, and no other path a service gets may lie in it.
     """
     try:
         words = _split(command)
@@ -234,7 +242,7 @@ def decide(command: str, policy: Callable[[], PathPolicy | None]) -> Outcome:
         if helper in PATH_HELPERS:
             from ._checks import check_paths
 
-            reason, paths = check_paths(helper, values, policy)
+            reason, paths = check_paths(helper, values, policy, state_base)
         elif helper in ("rhl-verify-port", "rhl-handshake"):
             from ._checks import check_network
 

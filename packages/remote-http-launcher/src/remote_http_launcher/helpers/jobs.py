@@ -4,6 +4,8 @@ The command body, free of click: the fast path and the click command both call r
 
 from __future__ import annotations
 
+import sys
+
 from .. import batchjobs
 from ..cli._out import ndjson, out
 from ..errors import UsageProblem
@@ -14,4 +16,10 @@ def run(system: str, keys: tuple[str, ...], port: int | None, cancel: bool) -> i
         raise UsageProblem("give at least one KEY or --port")
     rows, complete = batchjobs.report(system, list(keys), port, cancel=cancel)
     out(ndjson(rows))
+    errors = [row for row in rows if row.get("error")]
+    if errors:  # the rows carry the data; a failure also explains itself on stderr (issue 14.8)
+        sys.stdout.flush()
+        for row in errors:
+            subject = row.get("key") or f"port {row.get('port')}"
+            sys.stderr.write(f"rhl-jobs: {subject}: {row['error']}\n")
     return 0 if complete else 1

@@ -27,7 +27,7 @@ def run(
     idle_timeout: float | None = None,
 ) -> dict[str, Any]:
     """Launch or reconnect the service that ``config`` describes; its connection payload."""
-    from . import sequence
+    from . import limits, sequence
 
     if isinstance(config, Configuration):
         configuration = config
@@ -44,6 +44,9 @@ def run(
     for warning in configuration.warnings:
         observer.detail(f"warning: {warning}")
     try:
+        # A launch the OS cannot pass (meta/file_parameters too large) fails before anything
+        # starts, with the one-line reason shown like every other launch error.
+        limits.check(configuration, idle_timeout)
         return sequence.execute(
             configuration,
             connection_dir=connection_dir,

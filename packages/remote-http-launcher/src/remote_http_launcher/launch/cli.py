@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..cli._base import CONTEXT_SETTINGS, HelperCommand
+from ..cli._base import CONTEXT_SETTINGS, FiniteFloatRange, HelperCommand
 from .command import EXIT_USAGE, launch
 
 
@@ -36,7 +36,7 @@ from .command import EXIT_USAGE, launch
 @click.option("--debug-log-file", metavar="PATH", help="Also write debug progress lines here.")
 @click.option(
     "--idle-timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),  # nan/inf are usage errors (issue 13.4)
     default=60.0,
     show_default=True,
     metavar="SECONDS",

@@ -26,7 +26,7 @@ def launch(
     as_json: bool,
     idle_timeout: float,
 ) -> int:
-    from . import api, client_check, fastpath, sequence
+    from . import api, client_check, fastpath, limits, sequence
     from .config import Configuration
 
     try:
@@ -37,6 +37,8 @@ def launch(
         configuration = Configuration.from_yaml(
             config, log_level=log_level, log_file=log_file, debug_log_file=debug_log_file
         )
+        # Blocks too large for the OS to pass are refused here, before anything starts.
+        limits.check(configuration, idle_timeout)
     except ConfigError as exc:
         raise LauncherError(f"invalid configuration {config}: {exc.message}", EXIT_USAGE) from None
     if dry_run:

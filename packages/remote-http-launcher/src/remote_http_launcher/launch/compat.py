@@ -22,6 +22,12 @@ from .errors import LauncherError
 from .executors import Executor
 from .progress import Observer
 
+
+def where(executor: Executor) -> str:
+    """The host an error message names: the SSH host, or localhost (never a class name)."""
+    return str(getattr(executor, "host", None) or "localhost")
+
+
 DEAD_GRACE = 2.0
 VERIFY_BUDGET = 15.0
 
@@ -167,11 +173,11 @@ def ensure(
     observer.phase("launch", "started")
     result = executor.call("rhl-launch-service", args, timeout=120)
     if result.rc != 0:
-        raise LauncherError(f"rhl-launch-service failed on {executor.name}: {result.last_error_line()}")
+        raise LauncherError(f"rhl-launch-service failed on {where(executor)}: {result.last_error_line()}")
     observer.phase("wait_for_start", "waiting")
     waited = _wait(executor, config, idle_timeout)
     if isinstance(waited, dict):
         return waited, "launched"
     tail = _log_tail(executor, key)
     _stop_and_remove(executor, key)
-    raise LaunchFailed(f"service {key} did not become ready on {executor.name}: {waited}", tail)
+    raise LaunchFailed(f"service {key} did not become ready on {where(executor)}: {waited}", tail)

@@ -72,12 +72,25 @@ class Executor:
         raise NotImplementedError
 
 
-
 def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: float) -> HelperResult:
-    """Read stderr line by line (progress), then stdout; kill the call at ``timeout``."""
-    assert proc.stderr is not None and proc.stdout is not None
-    import threading
+    """Read stderr line by line (progress) while a thread drains stdout; kill the call at
+    ``timeout``.
 
+    Both pipes are read at the same time: the await helper's answer is one JSON line holding
+    the whole state (``meta`` and ``parameters`` included), easily more than a pipe buffer
+    (64 KiB). Reading stdout only after stderr's end deadlocked: the helper blocked writing
+    its answer, with stderr still open, while we waited for stderr to close.
+    """
+    assert proc.stderr is not None and proc.stdout is not None
+    stdout_pipe = proc.stdout
+    chunks: list[str] = []
+
+    def drain() -> None:
+        while chunk := stdout_pipe.read(1 << 16):
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, name="rhl-helper-stdout", daemon=True)
+    reader.start()
     killer = threading.Timer(timeout, proc.kill)
     killer.daemon = True
     killer.start()
@@ -88,11 +101,11 @@ def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: fl
                 on_line(line.rstrip("\n"))
             else:
                 err_lines.append(line)
-        stdout = proc.stdout.read()
+        reader.join()
         rc = proc.wait()
     finally:
         killer.cancel()
-    return HelperResult(rc, stdout, "".join(err_lines))
+    return HelperResult(rc, "".join(chunks), "".join(err_lines))
 
 
 class LocalExecutor(Executor):

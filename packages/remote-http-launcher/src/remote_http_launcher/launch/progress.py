@@ -13,7 +13,9 @@ call). ``log_file`` receives basic lines, ``debug_log_file`` debug lines.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import threading
 import time
@@ -47,14 +49,99 @@ REMOTE_PHASES = {
 }
 
 
+#: Mode of every log file the launcher writes (they hold full command lines and ``meta``).
+LOG_FILE_MODE = 0o600
+#: Mode of the directories the launcher creates for them, and of its own ones it writes into.
+LOG_DIR_MODE = 0o700
+
+
+def _own_roots() -> list[str]:
+    """The launcher's own trees: ``~/.remote-http-launcher`` (where seamless-config-services
+    puts launcher logs) and the state base directory, if it is somewhere else."""
+    from .. import paths
+
+    roots = [os.path.abspath(os.path.expanduser(paths.DEFAULT_BASE_DIR)), paths.base_dir()]
+    return list(dict.fromkeys(roots))
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _tighten_dir(path: str) -> None:
+    """An existing directory of ours (a real directory owned by this user) becomes 0700;
+    older versions created them 0755. Anything else is left as it is, and so are ``$HOME``
+    and its ancestors whatever ``REMOTE_HTTP_LAUNCHER_DIR`` says."""
+    home = os.path.abspath(os.path.expanduser("~"))
+    if _inside(home, path):
+        return
+    st = os.lstat(path)
+    if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != LOG_DIR_MODE:
+        os.chmod(path, LOG_DIR_MODE)
+
+
+def _private_parents(parent: str, root: str | None) -> None:
+    """Create the missing levels of ``parent`` with mode 0700; inside ``root`` (one of
+    :func:`_own_roots`) also tighten the existing levels from ``root`` down."""
+    missing = []
+    current = parent
+    while not os.path.isdir(current):
+        missing.append(current)
+        upper = os.path.dirname(current)
+        if upper == current:
+            break
+        current = upper
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, LOG_DIR_MODE)
+        except FileExistsError:
+            pass
+    if root is None:
+        return
+    current = parent
+    while _inside(current, root):
+        _tighten_dir(current)
+        if current == root:
+            break
+        current = os.path.dirname(current)
+
+
 def _open_log(path: str | None) -> IO[str] | None:
+    """Open a log for writing (truncated), private: mode 0600 in 0700 directories.
+
+    A file that exists already is made 0600 as well (its old content is replaced by ours), if
+    it is a regular file of this user. Inside the launcher's own trees a symlink or a
+    non-regular file (a FIFO would block the launch) is refused, never followed.
+    """
     if not path:
         return None
-    path = os.path.expanduser(path)
-    parent = os.path.dirname(path)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    return open(path, "w", buffering=1, encoding="utf-8")
+    path = os.path.abspath(os.path.expanduser(path))
+    root = next((root for root in _own_roots() if _inside(path, root)), None)
+    _private_parents(os.path.dirname(path), root)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    if root is not None:
+        flags |= os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            pass
+        else:
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+    fd = os.open(path, flags, LOG_FILE_MODE)
+    try:
+        st = os.fstat(fd)
+        regular = stat.S_ISREG(st.st_mode)
+        if root is not None:
+            if not regular:
+                raise OSError(errno.EINVAL, "not a regular file")
+            os.set_blocking(fd, True)
+        if regular and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != LOG_FILE_MODE:
+            os.fchmod(fd, LOG_FILE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "w", buffering=1, encoding="utf-8")
 
 
 class Observer:
@@ -76,12 +163,27 @@ class Observer:
         self.phase_started = self.started
         self.current = "check"
         self.live = (self.stream.isatty() if live is None else live) and level != "debug"
-        self.log = _open_log(log_file if level == "minimal" else None)
-        self.debug_log = _open_log(debug_log_file if level != "debug" else None)
+        self.log: IO[str] | None = None
+        self.debug_log: IO[str] | None = None
         self._lock = threading.Lock()
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._drawn = False
+        self._open_logs(
+            log_file if level == "minimal" else None, debug_log_file if level != "debug" else None
+        )
+
+    def _open_logs(self, log_file: str | None, debug_log_file: str | None) -> None:
+        """Open both logs; one that cannot be opened is a one-line launch error, shown here."""
+        from .errors import LauncherError
+
+        for name, path in (("log", log_file), ("debug_log", debug_log_file)):
+            try:
+                setattr(self, name, _open_log(path))
+            except OSError as exc:
+                message = f"cannot write log file {path}: {exc.strerror or exc}"
+                self.error(message)
+                raise LauncherError(message) from None
 
     # -- rendering ---------------------------------------------------------------------------
     def _elapsed(self) -> str:

@@ -127,11 +127,13 @@ def remote_ensure(
     answer = _json_line(result)
     if result.rc == 3 and answer is not None:
         raise LaunchFailed(
-            f"service {config.key} did not become ready on {executor.name}: {answer.get('reason')}",
+            f"service {config.key} did not become ready on {compat.where(executor)}: {answer.get('reason')}",
             str(answer.get("log_tail") or ""),
         )
     if result.rc != 0 or answer is None or not isinstance(answer.get("state"), dict):
-        raise LauncherError(f"rhl-launch-service failed on {executor.name}: {result.last_error_line()}")
+        raise LauncherError(
+            f"rhl-launch-service failed on {compat.where(executor)}: {result.last_error_line()}"
+        )
     outcome = "launched" if answer.get("outcome") == "launched" else "reused-remote"
     return answer["state"], outcome, True
 

@@ -1,7 +1,8 @@
 """Path policies: which directories rhl-guard lets the path helpers touch.
 
 Three helpers take paths chosen by the SSH client: ``rhl-clear`` (a directory to empty),
-``rhl-ps-persistent`` (directories to walk and report) and ``rhl-launch-service --workdir``.
+``rhl-ps-persistent`` (directories to walk and report) and ``rhl-launch-service`` (its
+``--workdir``, and the paths of the service's own command line: :mod:`.service_args`).
 A *path policy* decides, for each such path and each use (:data:`KINDS`), whether it is
 allowed. Policies are pluggy plugins: a plugin implements the hook
 ``register_path_policies(register)`` (see :mod:`.hookspecs`) and registers named factories;

@@ -26,8 +26,15 @@ if TYPE_CHECKING:
 #: * ``workdir``: ``rhl-launch-service`` will create the directory and run a service in it;
 #: * ``walk``: ``rhl-ps-persistent`` will look into it (a root it was given, or a
 #:   sub-directory it descends into) without necessarily reporting it;
-#: * ``report``: ``rhl-ps-persistent`` will print a row (state, size, mtime) for it.
-KINDS = ("clear", "workdir", "walk", "report")
+#: * ``report``: ``rhl-ps-persistent`` will print a row (state, size, mtime) for it;
+#: * ``write``: a service that ``rhl-launch-service`` starts will write into this directory
+#:   (its data directory, or the directory of a file it writes): an argument of the service
+#:   command, checked by the guard (see :mod:`.service_args`). Services also read their
+#:   read-only directories (hashserver ``--extra-dirs``): those are checked as ``walk``.
+KINDS = ("clear", "workdir", "walk", "report", "write")
+#: Uses that refuse a shared tree itself (``/tmp``, ``/home``, ...): emptying it, or letting
+#: a service put its data (and its marker file) straight into it.
+_SHARED_REFUSED = frozenset(["clear", "write"])
 
 
 class PolicyViolation(Exception):
@@ -134,7 +141,7 @@ def evaluate(
     The always-on rules (first failure wins), on the expanded and on the resolved path:
     absolute after ``~`` expansion; no segment starting with ``.`` (``.``, ``..``, ``.ssh``);
     neither ``$HOME`` nor an ancestor of it; not a system root (``paths.SYSTEM_ROOTS``); and,
-    for ``clear``, not a shared tree such as ``/tmp`` (``paths.NEVER_CLEAR``). ``resolved``
+    for ``clear`` and ``write``, not a shared tree such as ``/tmp`` (``paths.NEVER_CLEAR``). ``resolved``
     may be given by a caller that knows where an opened directory really is.
     """
     if kind not in KINDS:
@@ -152,7 +159,9 @@ def evaluate(
     for candidate in (normalized, real):
         if candidate in SYSTEM_ROOTS:
             raise PolicyViolation(f"refusing system-root directory: {raw}")
-    if kind == "clear" and (normalized in NEVER_CLEAR or real in NEVER_CLEAR):
-        raise PolicyViolation(f"refusing to clear a shared directory: {raw}")
+    if kind in _SHARED_REFUSED and (normalized in NEVER_CLEAR or real in NEVER_CLEAR):
+        if kind == "clear":
+            raise PolicyViolation(f"refusing to clear a shared directory: {raw}")
+        raise PolicyViolation(f"refusing to let a service write into a shared directory: {raw}")
     policy.check(PathRequest(raw, real, kind, helper, dir_fd))
     return real

@@ -9,9 +9,12 @@ File format (one entry per line; blank lines and lines starting with ``#`` ignor
     clear, read: /srv/scratch     # several uses
 
 ``clear`` allows ``rhl-clear`` and, since what may be emptied may be looked at, also ``read``;
-``read`` allows ``rhl-ps-persistent`` (walk and report); ``workdir`` allows
-``rhl-launch-service --workdir``. Separating ``workdir`` from ``clear`` fixes a weak point of
-0.4.5, where listing ``/tmp`` for the jobserver's workdir also authorised ``rhl-clear /tmp``.
+``read`` allows ``rhl-ps-persistent`` (walk and report), and a service's read-only
+directories; ``workdir`` allows ``rhl-launch-service --workdir``. Both ``clear`` and ``workdir``
+allow ``write``: a service's data directory (or data file) named in its command line (a
+hashserver buffer directory, a ``seamless.db``) must lie in a root a service may write to.
+Separating ``workdir`` from ``clear`` fixes a weak point of 0.4.5, where listing ``/tmp`` for
+the jobserver's workdir also authorised ``rhl-clear /tmp``.
 Every root is stored symlink-resolved; a path is inside a root when its resolved form equals
 the root or lies below it.
 """
@@ -25,9 +28,9 @@ from .base import KINDS, PathPolicy, PathRequest, PolicyConfigError, PolicyViola
 
 #: Use tag -> kinds it allows.
 TAGS = {
-    "clear": frozenset(["clear", "walk", "report"]),
+    "clear": frozenset(["clear", "walk", "report", "write"]),
     "read": frozenset(["walk", "report"]),
-    "workdir": frozenset(["workdir"]),
+    "workdir": frozenset(["workdir", "write"]),
 }
 ALL_KINDS = frozenset(KINDS)
 _READ_LIMIT = 1 << 20

@@ -6,9 +6,17 @@ count, so a marker cannot be borrowed from elsewhere). Walking and workdirs get 
 rules only: that is what lets ``rhl-ps-persistent --level 2 <bufferdir>`` walk a bufferdir
 root (which holds no marker) and report the marked project/stage directories below it, which
 0.4.5's guard refused.
+
+A directory a service will *write* into (``write``: a hashserver's buffer directory, the
+directory of a ``seamless.db``) must not exist yet, be empty, or already hold a marker: a
+service writes the marker itself (hashserver its ``.HASHSERVER_PREFIX``, the database its
+``seamless.db``), so letting one write into any directory would let a client mark, and then
+clear, a directory of the user's files.
 """
 
 from __future__ import annotations
+
+import os
 
 from .base import PathPolicy, PathRequest, PolicyConfigError, PolicyViolation
 
@@ -32,6 +40,9 @@ class MarkerPolicy(PathPolicy):
         self.spec = spec
 
     def check(self, request: PathRequest) -> None:
+        if request.kind == "write":
+            self._check_write(request)
+            return
         if request.kind not in _MARKED_KINDS:
             return
         for marker in self.markers:
@@ -40,6 +51,25 @@ class MarkerPolicy(PathPolicy):
         raise PolicyViolation(
             f"path does not contain required marker file ({', '.join(self.markers)}): {request.raw}"
         )
+
+    def _check_write(self, request: PathRequest) -> None:
+        """New, empty, or already marked: what a service may make into a marked directory."""
+        if not os.path.lexists(request.path):
+            return
+        if not os.path.isdir(request.path):
+            raise PolicyViolation(f"a service would write into a path that is not a directory: {request.raw}")
+        if any(request.has_regular_file(marker) for marker in self.markers):
+            return
+        try:
+            with os.scandir(request.path) as entries:
+                empty = next(entries, None) is None
+        except OSError:
+            empty = False
+        if not empty:
+            raise PolicyViolation(
+                "a service would write into a directory that holds files but no marker file "
+                f"({', '.join(self.markers)}): {request.raw}"
+            )
 
 
 class PermissivePolicy(PathPolicy):

@@ -11,8 +11,34 @@ import sys
 
 from . import COMMANDS
 
+#: The distribution that installs these commands: ``--version`` names it, because the same
+#: script names are also installed by seamless-config 0.3.2 (see docs/services/install.md).
+DISTRIBUTION = "seamless-config-services"
+
+
+def version_requested(argv: list[str]) -> bool:
+    """True if click would answer ``--version`` first: it comes before any ``--help``/``-h``
+    and before a ``--`` (both eager options act in the order given)."""
+    for arg in argv:
+        if arg == "--" or arg in ("--help", "-h"):
+            return False
+        if arg == "--version":
+            return True
+    return False
+
+
+def version_line(command: str) -> str:
+    from .._version import __version__
+
+    return f"{command}, version {__version__} ({DISTRIBUTION})"
+
 
 def _main(command: str) -> None:
+    if version_requested(sys.argv[1:]):
+        # Answered here, before any import: says which distribution the script belongs to.
+        print(version_line(command))
+        sys.stdout.flush()
+        raise SystemExit(0)
     from .. import fast
 
     code = fast.run(command, sys.argv[1:])

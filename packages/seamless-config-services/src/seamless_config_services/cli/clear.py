@@ -17,11 +17,13 @@ from ._common import CONTEXT, print_outcome, request_from, run_action, selection
 def command(force: bool, **values: Any) -> None:
     """Clear persistent Seamless service state.
 
-    Empties the data directory of --service (hashserver: the buffer directory; database: the
-    directory of seamless.db) for the project and stage, on the host where it lives. Services
-    without persistent data (jobserver, daskserver, pure-daskserver) are refused, and so is a
-    directory a running service uses, unless --force. Marker files such as .HASHSERVER_PREFIX
-    are kept. Prints 'removed N item(s) from <path>'.
+    Empties the data directory of --service (hashserver: its buffers; database: seamless.db)
+    for the project, subproject and stage, on the host where it lives. Only that instance's own
+    data goes: the other stages' (STAGE-*) and subprojects' directories inside it, and marker
+    files such as .HASHSERVER_PREFIX, are kept. A stage that never ran has nothing to clear
+    (exit 0). Services without persistent data (jobserver, daskserver, pure-daskserver) are
+    refused, and so is data a running service uses, unless --force. Prints 'removed N item(s)
+    from <path>'.
     """
     request = request_from(values)
     run_action(lambda: print_outcome(api.clear(request, force=force)))

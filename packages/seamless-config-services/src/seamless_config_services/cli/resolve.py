@@ -17,8 +17,9 @@ def command(**values: Any) -> None:
     """Resolve Seamless service identity and launcher paths.
 
     Prints one JSON object (sorted keys): key, ssh_hostname (null when the service runs on this
-    machine), workdir, log_path and the meta fields. No side effects, no SSH. Without --workdir
-    only the cluster files are read, so give --cluster and --project. The output reflects what
+    machine), workdir, log_path and the meta fields. It reads seamless.yaml and
+    seamless.profile.yaml (of the current directory, or --workdir) and the cluster files, as
+    every command does. No side effects: no SSH, no file written. The output reflects what
     this installation computes; keys, workdirs and host selection may change between versions,
     so call the tool each time (or pin a version) rather than caching its answer.
     """

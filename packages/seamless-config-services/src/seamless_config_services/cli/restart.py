@@ -25,10 +25,17 @@ def command(as_json: bool, **values: Any) -> None:
     request = request_from(values)
 
     def action() -> int:
-        outcome, payload = api.restart(request)
-        code = print_outcome(outcome)
-        if code:
-            return code
+        codes: list[int] = []
+        try:
+            _outcome, payload = api.restart(
+                request, on_stopped=lambda done: codes.append(print_outcome(done))
+            )
+        except api.StartFailed as exc:
+            if not exc.shown:
+                raise
+            return exc.exit_code  # the launcher printed the error (and the log's end) already
+        if codes and codes[0]:
+            return codes[0]
         print_started(payload, as_json)
         return 0
 

@@ -31,7 +31,13 @@ def command(as_json: bool, **values: Any) -> None:
     request = request_from(values)
 
     def action() -> int:
-        print_started(api.start(request), as_json)
+        try:
+            payload = api.start(request)
+        except api.StartFailed as exc:
+            if not exc.shown:
+                raise
+            return exc.exit_code  # the launcher printed the error (and the log's end) already
+        print_started(payload, as_json)
         return 0
 
     run_action(action)

@@ -51,6 +51,8 @@ def cluster_types() -> list[str]:
     from ..plugins import schedulers
 
     return schedulers().names()
+
+
 #: The top-level key that is not a cluster.
 LOCAL_CLUSTER = "local_cluster"
 CLUSTER_FIELDS = (

@@ -15,6 +15,10 @@ from .checks import Where, check_keys, expect_mapping, expect_str
 from .sections import FIELD_CHECKS, PORT_END, PORT_START, SectionRule
 
 HOST_FIELDS = ("hostname", "ssh_hostname")
+#: Section fields whose explicit ``null`` is a value, kept as ``None``: ``conda: null`` is "run
+#: the service without activating an environment", which seamless-config 0.3.2's runtime
+#: accepts for the jobserver (where ``conda`` is otherwise required) and our launcher honours.
+NULLABLE = frozenset({"conda"})
 
 
 def _section(raw: Any, where: Where, rule: SectionRule) -> dict[str, Any]:
@@ -24,9 +28,17 @@ def _section(raw: Any, where: Where, rule: SectionRule) -> dict[str, Any]:
     check_keys(mapping, where, rule.allowed)
     fields: dict[str, Any] = {}
     for name, value in mapping.items():
-        if value is None:
-            continue
         field_check = FIELD_CHECKS.get(name)
+        if value is None:
+            if name in NULLABLE:
+                fields[name] = None  # written as null: a value with a meaning
+            elif name in rule.required:
+                # Given, but null: say what it must be ("expected a string, got null"),
+                # never "missing".
+                if field_check:
+                    field_check(value, where.sub(name))
+                raise where.sub(name).error("required, and must not be null")
+            continue
         fields[name] = field_check(value, where.sub(name)) if field_check else value
     missing = [name for name in rule.required if name not in fields]
     if missing:

@@ -144,7 +144,8 @@ def load(
 ) -> Configuration:
     """The configuration seen from ``workdir`` (default: the current directory) with the
     command-line ``overrides`` applied. ``read_command_files=False`` reads only the cluster
-    files (``seamless-service-resolve`` without ``--workdir``). With ``SEAMLESS_CACHE`` set,
+    files (what seamless-config 0.3.2's ``resolve`` did without ``--workdir``; the golden
+    tests compare with it). With ``SEAMLESS_CACHE`` set,
     no file is read at all."""
     env = os.environ if environ is None else environ
     flags = overrides or Overrides()

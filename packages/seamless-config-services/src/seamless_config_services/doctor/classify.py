@@ -134,7 +134,7 @@ def classify(log: str, service: str | None) -> Classification | None:
                 "unclassified-traceback",
                 line.strip(),
                 "an error that is not in the table",
-                f"read the traceback: the innermost frame names the package ({repo} or a dependency)",
+                f"the package that the traceback's innermost frame names ({repo} or a dependency)",
                 "read the full log (seamless-service-logs) and follow the traceback to its package",
                 _context(lines, index),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from remote_http_launcher import paths, state
@@ -59,8 +60,16 @@ def diagnose(request: Any) -> Report:
     }
     hosts = probe.probe_hosts(targets)
     known = list(configuration.clusters.clusters)
-    services = _services(resolutions, hosts, selection, request.service, known)
+    # Without --stage the doctor looks at the whole project: every stage's instance found on
+    # the hosts is checked (a corrupt or crashed stage must not hide behind an OK verdict).
+    every_stage = request.stage is None
+    services = _services(
+        resolutions, hosts, selection, request.service, known, every_stage, _stage_resolver(request)
+    )
     probe.run_planned(probe.plan_calls([s for s in services if hosts[s.target].helpers_ok]))
+    if every_stage:
+        _stage_directories(services, hosts, _stage_resolver(request))
+    _runtimes(services)
 
     facts = Facts(
         cluster=cluster.name,
@@ -70,7 +79,7 @@ def diagnose(request: Any) -> Report:
         hosts=hosts,
         services=services,
     )
-    _local_facts(facts, selection, request.service, known)
+    _local_facts(facts, selection, request.service, known, every_stage)
     report.selection = {
         **selection,
         "service": request.service,
@@ -88,16 +97,129 @@ def diagnose(request: Any) -> Report:
     return report
 
 
+def _stage_directories(
+    services: list[probe.Service],
+    hosts: dict[str | None, probe.Host],
+    resolve_other: Callable[[dict[str, Any]], Any],
+) -> None:
+    """The whole project's data: the ``STAGE-*`` data directories inside each persistent
+    service's project directory whose stage has no instance on the hosts (its state removed,
+    or never kept) become services of their own, so that check 4 judges their cached data."""
+    from ..status import Walk
+
+    base = [
+        s
+        for s in services
+        if s.resolution is not None
+        and s.walk_call is not None
+        and not s.resolution.meta.get("stage")
+        and hosts[s.target].helpers_ok
+    ]
+    walks = []
+    for svc in base:
+        spec = svc.resolution.service_type.persistent_walks(svc.resolution.frontend)[0]
+        resolution = svc.resolution
+        walks.append(
+            Walk(
+                resolution.service,
+                resolution.cluster.name,
+                svc.target,
+                resolution.workdir,
+                1,
+                spec.file,
+                spec.marker,
+            )
+        )
+    outcomes = dispatch.run_many([w.call() for w in walks])
+    retry = [i for i, o in enumerate(outcomes) if dispatch.lacks_size_option(o)]
+    for index, outcome in zip(retry, dispatch.run_many([walks[i].call(with_size=False) for i in retry])):
+        outcomes[index] = outcome
+    known = {(s.target, s.service, s.identity.get("stage")) for s in services}
+    for svc, outcome in zip(base, outcomes):
+        if not isinstance(outcome, dispatch.Result) or outcome.rc != 0:
+            continue  # the service's own walk (check 4) already reports why
+        try:
+            rows = outcome.json_rows()
+        except ServiceError:
+            continue
+        for row in rows:
+            name = str(row.get("path") or "").rstrip("/").rsplit("/", 1)[-1]
+            if not name.startswith("STAGE-") or len(name) == len("STAGE-"):
+                continue
+            stage = name[len("STAGE-") :]
+            if (svc.target, svc.service, stage) in known:
+                continue
+            other = resolve_other({**svc.identity, "stage": stage})
+            if other is None or other.ssh_target != svc.target:
+                continue
+            known.add((svc.target, svc.service, stage))
+            services.append(
+                probe.Service(
+                    other.key,
+                    svc.service,
+                    svc.target,
+                    dict(other.meta),
+                    resolution=other,
+                    row=None,
+                    handshake=probe.handshake_of(other.launcher_config),
+                    walk_call=outcome.call,
+                    walk_result=outcome,
+                    walk_rows=[row],
+                )
+            )
+
+
+def _runtimes(services: list[probe.Service]) -> None:
+    """Local running services: the executable, and the distribution in its environment."""
+    from remote_http_launcher.process import parse_pid
+
+    from . import runtime
+
+    cache: dict[tuple[str, str], dict[str, Any]] = {}
+    for svc in services:
+        if svc.target is None and svc.status == "running" and svc.row is not None:
+            pid = parse_pid(svc.row.get("pid"))
+            if pid is not None and pid > 1:
+                svc.runtime = runtime.inspect(pid, cache)
+
+
 def _identity(row: dict[str, Any], known: list[str]) -> dict[str, Any]:
     from ..status import identity_fields
 
     return identity_fields(row, known)
 
 
-def _selected(identity: dict[str, Any], selection: dict[str, Any], service: str | None) -> bool:
+def _selected(
+    identity: dict[str, Any], selection: dict[str, Any], service: str | None, every_stage: bool = False
+) -> bool:
     if not identity.get("service") or (service and identity.get("service") != service):
         return False
-    return all(identity.get(name) == selection[name] for name in SELECTION_FIELDS)
+    return all(
+        identity.get(name) == selection[name]
+        for name in SELECTION_FIELDS
+        if not (every_stage and name == "stage")
+    )
+
+
+def _stage_resolver(request: Any) -> Callable[[dict[str, Any]], Any]:
+    """Resolve another stage's instance of the selection (its data directory is walked too);
+    None when it cannot be resolved (an instance of a service the files no longer describe)."""
+    from dataclasses import replace
+
+    from .. import api
+    from .. import resolve as resolver
+
+    def resolve_other(identity: dict[str, Any]) -> Any:
+        if identity.get("mode") not in (None, "rw") or identity.get("substage"):
+            return None
+        try:
+            configuration = api.load(replace(request, stage=identity.get("stage")))
+            resolution = resolver.resolve(configuration, str(identity.get("service")))
+        except ServiceError:
+            return None
+        return resolution if resolution.meta.get("stage") == identity.get("stage") else None
+
+    return resolve_other
 
 
 def _services(
@@ -106,6 +228,8 @@ def _services(
     selection: dict[str, Any],
     service: str | None,
     known: list[str],
+    every_stage: bool = False,
+    resolve_other: Callable[[dict[str, Any]], Any] | None = None,
 ) -> list[probe.Service]:
     """The resolved services, then the other instances of the selection found on its hosts
     (an ``ro`` hashserver, a substage's jobserver, ...)."""
@@ -132,29 +256,49 @@ def _services(
         for row in host.rows:
             key = str(row.get("key"))
             identity = _identity(row, known)
-            if (target, key) in seen or not _selected(identity, selection, service):
+            if (target, key) in seen or not _selected(identity, selection, service, every_stage):
                 continue
             seen.add((target, key))
             name = identity.get("service")
+            other = None
+            if identity.get("stage") != selection["stage"] and resolve_other is not None:
+                other = resolve_other(identity)
+            if other is not None and other.key == key and other.ssh_target == target:
+                found.append(
+                    probe.Service(
+                        key,
+                        name,
+                        target,
+                        dict(other.meta),
+                        resolution=other,
+                        row=row,
+                        handshake=probe.handshake_of(other.launcher_config),
+                        walk_call=probe.walk_call(other),
+                    )
+                )
+                continue
             found.append(
                 probe.Service(key, name, target, identity, row=row, handshake=handshakes.get(str(name)))
             )
     return found
 
 
-def _local_facts(facts: Facts, selection: dict[str, Any], service: str | None, known: list[str]) -> None:
+def _local_facts(
+    facts: Facts, selection: dict[str, Any], service: str | None, known: list[str], every_stage: bool
+) -> None:
     keys = {s.key for s in facts.services}
     facts.client_call = dispatch.Call(None, "rhl-ps", ("--client", "--json"))
     facts.client_result = dispatch.run(facts.client_call)
     rows = facts.client_result.json_rows() if facts.client_result.rc == 0 else []
     for row in rows:
         key = str(row.get("key"))
-        if key in keys or _selected(_identity(row, known), selection, service):
+        if key in keys or _selected(_identity(row, known), selection, service, every_stage):
             facts.client_rows.append(row)
     facts.tunnels = [
         record
         for record in local.tunnel_records()
-        if record.key in keys or _selected(_identity({"key": record.key}, known), selection, service)
+        if record.key in keys
+        or _selected(_identity({"key": record.key}, known), selection, service, every_stage)
     ]
     for key in {str(r.get("key")) for r in rows} | {t.key for t in facts.tunnels}:
         try:

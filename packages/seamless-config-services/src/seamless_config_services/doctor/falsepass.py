@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dispatch
-from .facts import Facts, checked, command, compact, flags, result_evidence, summary
-from .model import OK, WARNING, Check, Evidence, Finding
+from .facts import Facts, checked, command, result_evidence, summary
+from .model import OK, WARNING, Check, Finding
 from .probe import GUARD_REJECTED, Service
 
 # -- 4. false-pass risk -----------------------------------------------------------------------
@@ -46,8 +46,6 @@ def _parse_time(text: Any) -> float | None:
 def _data_finding(svc: Service, facts: Facts, clears: list[str]) -> Finding | None:
     assert svc.walk_call is not None
     result = svc.walk_result
-    where = {k: svc.identity.get(k) for k in ("cluster", "project", "subproject", "stage")}
-    ps = f"seamless-service-ps --server --persistent {flags(where, facts.workdir)}"
     details: dict[str, Any] = {
         "key": svc.key,
         "host": svc.where,
@@ -77,7 +75,6 @@ def _data_finding(svc: Service, facts: Facts, clears: list[str]) -> Finding | No
         )
     row = svc.walk_rows[0]
     details.update({k: row.get(k) for k in ("path", "state", "size", "modified")})
-    evidence = [Evidence(ps, compact({k: row.get(k) for k in ("path", "state", "size", "modified")}), 0)]
     state = row.get("state")
     if state != "populated":
         return Finding(svc.key, OK, f"{state}: a cold cache", evidence, None, details)

@@ -35,6 +35,16 @@ def server_status(key: str, facts: Facts) -> str | None:
     return None if unknown else "absent"
 
 
+def _server_exit_reason(key: str, facts: Facts) -> str | None:
+    for host in facts.hosts.values():
+        row = host.row(key) if host.helpers_ok else None
+        record = row.get("exit") if row else None
+        if isinstance(record, dict):
+            reason = record.get("reason")
+            return reason if isinstance(reason, str) else None
+    return None
+
+
 def server_port(key: str, facts: Facts) -> int | None:
     for host in facts.hosts.values():
         row = host.row(key) if host.helpers_ok else None
@@ -91,6 +101,9 @@ def leftovers(facts: Facts) -> Check:
         reasons = client_reasons(row, facts)
         if not reasons:
             continue
+        # A service that ended after its idle timeout leaves its connection file behind by
+        # design; the next launch replaces it: information, cleaned up by --fix all the same.
+        idle = _server_exit_reason(key, facts) == "idle"
         path = paths.state_path(key, client=True)
         shown = {
             k: row.get(k)
@@ -100,7 +113,7 @@ def leftovers(facts: Facts) -> Check:
         check.add(
             Finding(
                 key,
-                WARNING,
+                OK if idle else WARNING,
                 f"stale connection file {path}: " + "; ".join(reasons),
                 [Evidence(client_command, compact(shown), 0)],
                 f"remove it (safe: the next start writes a new one): rhl-rm --client {key}, or --fix",

@@ -159,6 +159,8 @@ class Service:
     walk_call: Call | None = None
     walk_result: dispatch.Result | ServiceError | None = None
     walk_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: What a running local service really runs (:mod:`.runtime`), or None.
+    runtime: Any = None
 
     @property
     def where(self) -> str:
@@ -172,10 +174,35 @@ class Service:
         return str(self.row.get("status") or "failed")
 
     @property
+    def exit_record(self) -> dict[str, Any] | None:
+        """The state's exit record (``rhl-ps --json`` rows: ``exit``; see docs/reference/
+        state-files.md): why the service is gone, when known."""
+        value = self.row.get("exit") if self.row is not None else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def exit_reason(self) -> str | None:
+        """stopped / exited / killed / idle, or None when nobody saw the exit."""
+        record = self.exit_record
+        reason = record.get("reason") if record is not None else None
+        return reason if reason in ("stopped", "exited", "killed", "idle") else None
+
+    @property
     def crashed(self) -> bool:
-        """Stale because the process died while its state still said running/starting (not
-        because seamless-service-stop stopped it)."""
-        return self.status == "stale" and self.row is not None and self.row.get("json_status") != "stale"
+        """Stale because the process ended without being stopped: the exit record says it
+        exited with an error or was killed; without a record, the state still said
+        running/starting (seamless-service-stop would have marked it stale)."""
+        if self.status != "stale" or self.row is None:
+            return False
+        reason = self.exit_reason
+        if reason == "killed":
+            return True
+        if reason == "exited":
+            record = self.exit_record or {}
+            return record.get("code") != 0
+        if reason in ("stopped", "idle"):
+            return False
+        return self.row.get("json_status") != "stale"
 
     @property
     def port(self) -> int | None:

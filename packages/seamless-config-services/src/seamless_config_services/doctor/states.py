@@ -20,29 +20,40 @@ def services(facts: Facts) -> Check:
     for svc in facts.services:
         if checked(svc, facts):
             check.add(_service_finding(svc, facts))
+            if svc.runtime is not None:
+                check.add(_runtime_finding(svc, facts))
     if not check.findings:
         check.skipped = True
         check.summary = "not checked: no host could be asked (see check 1)"
         return check
-    check.summary = summary(check, "service(s) in order")
+    services_only = Check(check.id, check.number, check.title)
+    services_only.findings = [f for f in check.findings if f.details.get("kind") != "runtime"]
+    check.summary = summary(services_only, "service(s) in order")
+    differing = sum(1 for f in check.findings if f.details.get("kind") == "runtime" and f.verdict != OK)
+    if differing:
+        check.summary += f"; {differing} run(s) code from another environment than this client's"
     if unchecked:
         check.summary += f"; not checked on {', '.join(unchecked)} (see check 1)"
     return check
 
 
-def _row_excerpt(svc: Service) -> str:
+def _state_evidence(svc: Service, facts: Facts) -> Evidence:
+    """The host's ``rhl-ps --json`` call and the fields of this key's row it printed (the
+    evidence names the command that printed it; the next steps name the commands to run)."""
+    host = facts.hosts.get(svc.target)
+    name = host.ps_call.command_line() if host is not None and host.ps_call is not None else "rhl-ps --json"
     if svc.row is None:
-        return f"no state file for {svc.key} on {svc.where}"
+        return Evidence(name, "", 0)
     shown = {
         k: svc.row.get(k)
-        for k in ("status", "json_status", "pid", "port", "stale_reason", "error")
+        for k in ("key", "status", "json_status", "pid", "port", "stale_reason", "error", "exit")
         if svc.row.get(k) is not None
     }
-    return compact(shown)
+    return Evidence(name, compact(shown), 0)
 
 
 def _service_finding(svc: Service, facts: Facts) -> Finding:
-    evidence = [Evidence(command("inspect", svc, facts.workdir), _row_excerpt(svc))]
+    evidence = [_state_evidence(svc, facts)]
     details: dict[str, Any] = {"key": svc.key, "host": svc.where, "status": svc.status, "port": svc.port}
     status = svc.status
     subject = svc.key
@@ -125,6 +136,10 @@ def _service_finding(svc: Service, facts: Facts) -> Finding:
             f"{rm} (the log stays)",
             details,
         )
+    if status == "stale" and svc.exit_record is not None:
+        details["exit"] = svc.exit_record
+    if status == "stale" and svc.exit_reason is not None and svc.exit_reason != "stopped":
+        return _exit_finding(svc, facts, evidence, details)
     if status == "stale" and svc.crashed:
         reason = svc.row.get("stale_reason") if svc.row else None
         return Finding(
@@ -152,6 +167,119 @@ def _service_finding(svc: Service, facts: Facts) -> Finding:
         f"unexpected status {status!r}",
         evidence,
         f"{command('inspect', svc, facts.workdir)}",
+        details,
+    )
+
+
+def _runtime_finding(svc: Service, facts: Facts) -> Finding:
+    """ "A local fix is not a live fix": what the service runs, against this client."""
+    from . import runtime as rt
+
+    info: rt.Runtime = svc.runtime
+    subject = f"{svc.key} (runtime)"
+    details: dict[str, Any] = {"key": svc.key, "kind": "runtime", **info.as_json()}
+    shown = " ".join(info.argv[:2]) or str(info.exe)
+    evidence = [
+        Evidence(
+            f"readlink /proc/{info.pid}/exe; tr '\\0' ' ' < /proc/{info.pid}/cmdline",
+            f"{info.exe}\n{' '.join(info.argv)}",
+            0,
+        )
+    ]
+    if info.service is None:
+        return Finding(
+            subject, OK, f"runs {shown} (executable {info.exe}); {info.error}", evidence, None, details
+        )
+    where = f"{rt.describe(info.service)} in {info.service.get('prefix')}"
+    differences = info.differences
+    if not differences:
+        live = (
+            f"; editable: a change in {info.service.get('location')} is live after a restart"
+            if info.service.get("editable")
+            else ""
+        )
+        return Finding(
+            subject,
+            OK,
+            f"runs {shown} ({where}): the same environment as this client{live}",
+            evidence,
+            None,
+            details,
+        )
+    return Finding(
+        subject,
+        WARNING,
+        f"runs {shown} ({where}), not what this client has: " + "; ".join(differences),
+        evidence,
+        f"a fix in this client's environment is not live for the service: install it into "
+        f"{info.service.get('prefix')} ({info.service.get('executable')} -m pip install ...), then "
+        f"{command('restart', svc, facts.workdir)}",
+        details,
+    )
+
+
+SIGNALS = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
+
+
+def idle_timeout(svc: Service) -> str | None:
+    """The ``--timeout`` the service was launched with (its own idle limit), as text."""
+    import shlex
+
+    for source in (
+        (svc.row or {}).get("command"),
+        (svc.resolution.launcher_config.get("command") if svc.resolution is not None else None),
+    ):
+        if not isinstance(source, str):
+            continue
+        try:
+            words = shlex.split(source)
+        except ValueError:
+            continue
+        for index, word in enumerate(words):
+            if word == "--timeout" and index + 1 < len(words):
+                return words[index + 1]
+            if word.startswith("--timeout="):
+                return word.split("=", 1)[1]
+    return None
+
+
+def _exit_finding(svc: Service, facts: Facts, evidence: list[Evidence], details: dict[str, Any]) -> Finding:
+    """A stale service whose exit was recorded: idle (information), an error exit, a signal."""
+    record = svc.exit_record or {}
+    rm = command("rm", svc, facts.workdir)
+    if svc.exit_reason == "idle":
+        limit = idle_timeout(svc)
+        why = f"its own --timeout {limit}: no request for {limit} s" if limit else "its own --timeout"
+        return Finding(
+            svc.key,
+            OK,
+            f"exited after its idle timeout ({why}); it is started again on demand",
+            evidence,
+            "nothing to fix: the next run starts it again (or "
+            f"{command('start', svc, facts.workdir)}); to keep it longer, see the idle timeout in "
+            "docs/services/guide.md",
+            details,
+        )
+    if svc.exit_reason == "killed":
+        number = record.get("signal")
+        name = SIGNALS.get(number) if isinstance(number, int) else None
+        signal_text = f"signal {number} ({name})" if name else f"signal {number}"
+        return Finding(
+            svc.key,
+            PROBLEM,
+            f"stale: it was killed by {signal_text}, not by us",
+            evidence,
+            "read its log first (check 3; an out-of-memory kill leaves no line there: see the host's "
+            f"kernel log), then {rm}; the next run launches it afresh",
+            details,
+        )
+    code = record.get("code")
+    return Finding(
+        svc.key,
+        WARNING if code == 0 else PROBLEM,
+        f"stale: it exited on its own with status {code} (not stopped by us)",
+        evidence,
+        f"read its log first (check 3), then {rm}; the next run launches it afresh",
         details,
     )
 
@@ -201,7 +329,7 @@ def _log_finding(svc: Service, facts: Facts) -> Finding | None:
             svc.key,
             PROBLEM if broken else WARNING,
             f"no log to read ({result.error_line()})",
-            [Evidence(logs_command, excerpt(result.stderr), result.rc)],
+            [Evidence(svc.log_call.command_line(), excerpt(result.stderr), result.rc)],
             step,
             details,
         )
@@ -224,7 +352,7 @@ def _log_finding(svc: Service, facts: Facts) -> Finding | None:
     return Finding(
         svc.key,
         verdict,
-        f"{found.error} -> {found.cause}; fix in {found.fix_in}{state}",
+        f"{found.error} -> {found.cause}; fix in {found.fix_in}{state}",  # fix_in: a place
         [Evidence(logs_command, found.excerpt, 0)],
         found.next_step,
         details,
