@@ -30,8 +30,9 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """All tests against the installed (not editable) packages."""
-    session.install(str(RHL), str(SCS), *TEST_DEPS, *SERVICES)
+    """All tests against the installed (not editable) packages; the client with its mcp extra
+    (tests/services/test_mcp.py talks to seamless-service-mcp with the SDK's own client)."""
+    session.install(str(RHL), f"{SCS}[mcp]", *TEST_DEPS, *SERVICES)
     if os.getuid() == 0:  # the SSH tests' sshd (without root they are skipped, with a reason)
         session.run(*ENSURE_PACKAGES, "ssh")
     session.run("pytest", *(session.posargs or ["tests"]), env={"PYTHONDONTWRITEBYTECODE": "1"})
@@ -73,7 +74,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    session.install("mypy>=1.10", "types-PyYAML", str(RHL), str(SCS), "pytest")
+    session.install("mypy>=1.10", "types-PyYAML", str(RHL), f"{SCS}[mcp]", "pytest")
     session.run("mypy")
 
 

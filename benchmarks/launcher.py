@@ -7,8 +7,9 @@
 * ``launch-ssh-slow``: the same with a service that becomes ready after 0.5 s.
 * ``reconnect``: the launcher run that finds its connection file alive (what Seamless does on
   every start once its services run).
-* ``launch-local-ready``: a cold launch on this machine; no target (see README: the
-  reference's fixed sleeps hardly show when everything is local and instant).
+* ``launch-local-ready`` / ``launch-local-slow``: a cold launch on this machine of a service
+  that is ready at once / after 0.5 s.
+* ``launch-local-running``: the service runs but its connection file was removed.
 
 The sshd comes from tests/sshd_support.py (it needs root, as the tests do). Between runs every
 service is stopped and its state removed outside the timed part; our SSH master connection is
@@ -147,41 +148,90 @@ def scenario_reconnect(ctx: Context) -> Result:
             )
 
         ctx.cleanups.append(stop)
-    result = Result("reconnect", "remote-http-launcher with a live connection file (reused-local)", 0.35)
+    result = Result("reconnect", "remote-http-launcher with a live connection file (reused-local)", 0.28)
     return run_pairs(result, ctx, lambda side, _i: timed(*sides[side.name])[0])
 
 
-def scenario_launch_local(ctx: Context) -> Result:
-    tools = ctx.tmp / "local-tools.yaml"
+def _local_env(ctx: Context, side: Side, tools: pathlib.Path) -> dict[str, str]:
+    env = base_env(ctx.tmp / "local-state")
+    env.pop("REMOTE_HTTP_LAUNCHER_DIR")
+    env["HOME"] = str(ctx.tmp / f"local-home-{side.name}")
+    env["RHL_TOOLS_YAML"] = str(tools)
+    env["PATH"] = os.pathsep.join([str(side.bin), str(ctx.ours.bin), env["PATH"]])
+    return env
+
+
+def _launch_local(
+    name: str, description: str, target: float, service_args: str
+) -> Callable[[Context], Result]:
+    """A cold launch on this machine: nothing runs before, the service is stopped after."""
+
+    def scenario(ctx: Context) -> Result:
+        tools = ctx.tmp / "local-tools.yaml"
+        tools.write_text('example:\n  command_template: "rhl-example-service {x}"\n')
+        key = f"bench-{name}"
+        config = _config(
+            ctx.tmp / f"{name}.yaml",
+            {
+                "workdir": str(ctx.tmp / f"{name}-work"),
+                "key": key,
+                "command": f"rhl-example-service --status-file {{status_file}} {service_args}".strip(),
+                "handshake": "/",
+            },
+        )
+        client_dir = ctx.tmp / f"{name}-client"
+
+        def one(side: Side, _i: int) -> float:
+            env = _local_env(ctx, side, tools)
+            try:
+                return timed(
+                    [side.tool("remote-http-launcher"), str(config), "--connection-dir", str(client_dir)], env
+                )[0]
+            finally:
+                subprocess.run([side.tool("rhl-stop"), key], env=env, capture_output=True, timeout=60)
+                subprocess.run([side.tool("rhl-rm"), key], env=env, capture_output=True, timeout=60)
+                (client_dir / f"{key}.json").unlink(missing_ok=True)
+
+        return run_pairs(Result(name, description, target), ctx, one)
+
+    return scenario
+
+
+def scenario_launch_local_running(ctx: Context) -> Result:
+    """The service runs (launched once per side) but its connection file was removed: the
+    launcher must find it on the target (``reused-remote``), check it and write the file."""
+    tools = ctx.tmp / "running-tools.yaml"
     tools.write_text('example:\n  command_template: "rhl-example-service {x}"\n')
-    config = _config(
-        ctx.tmp / "local.yaml",
-        {
-            "workdir": str(ctx.tmp / "local-work"),
-            "key": "bench-local",
-            "command": "rhl-example-service --status-file {status_file}",
-            "handshake": "/",
-        },
-    )
+    sides = {}
+    for side in (ctx.ours, ctx.reference):
+        key = f"running-{side.name}"
+        config = _config(
+            ctx.tmp / f"{key}.yaml",
+            {
+                "workdir": str(ctx.tmp / "running-work"),
+                "key": key,
+                "command": "rhl-example-service --status-file {status_file}",
+                "handshake": "/",
+            },
+        )
+        env = _local_env(ctx, side, tools)
+        client_dir = ctx.tmp / f"running-client-{side.name}"
+        argv = [side.tool("remote-http-launcher"), str(config), "--connection-dir", str(client_dir)]
+        timed(argv, env)  # launch once; every timed run finds the service but no connection file
+        sides[side.name] = (argv, env, client_dir / f"{key}.json")
+
+        def stop(side: Side = side, env: dict[str, str] = env, key: str = key) -> None:
+            subprocess.run([side.tool("rhl-stop"), key], env=env, capture_output=True, timeout=60)
+
+        ctx.cleanups.append(stop)
 
     def one(side: Side, _i: int) -> float:
-        env = base_env(ctx.tmp / "local-state")
-        env.pop("REMOTE_HTTP_LAUNCHER_DIR")
-        env["HOME"] = str(ctx.tmp / f"local-home-{side.name}")
-        env["RHL_TOOLS_YAML"] = str(tools)
-        env["PATH"] = os.pathsep.join([str(side.bin), str(ctx.ours.bin), env["PATH"]])
-        client_dir = ctx.tmp / "local-client"
-        try:
-            return timed(
-                [side.tool("remote-http-launcher"), str(config), "--connection-dir", str(client_dir)], env
-            )[0]
-        finally:
-            subprocess.run([side.tool("rhl-stop"), "bench-local"], env=env, capture_output=True, timeout=60)
-            subprocess.run([side.tool("rhl-rm"), "bench-local"], env=env, capture_output=True, timeout=60)
-            (client_dir / "bench-local.json").unlink(missing_ok=True)
+        argv, env, client_file = sides[side.name]
+        client_file.unlink(missing_ok=True)
+        return timed(argv, env)[0]
 
     result = Result(
-        "launch-local-ready", "cold local launch, service ready at once (no target)", float("inf")
+        "launch-local-running", "local launch, service running, connection file removed (reused-remote)", 0.2
     )
     return run_pairs(result, ctx, one)
 
@@ -195,5 +245,11 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
         "launch-ssh-slow", "cold launch over SSH (svc), service ready after 0.5 s", 0.4, "--ready-delay 0.5"
     ),
     "reconnect": scenario_reconnect,
-    "launch-local-ready": scenario_launch_local,
+    "launch-local-ready": _launch_local(
+        "launch-local-ready", "cold local launch, service ready at once", 0.2, ""
+    ),
+    "launch-local-running": scenario_launch_local_running,
+    "launch-local-slow": _launch_local(
+        "launch-local-slow", "cold local launch, service ready after 0.5 s", 0.43, "--ready-delay 0.5"
+    ),
 }

@@ -42,8 +42,72 @@ class Result:
     stdout: str
     stderr: str
 
+    def __post_init__(self) -> None:
+        # Every command's output a test sees is checked, also where the test parses stdout
+        # itself (json.loads(result.stdout)): whatever parses as JSON is validated.
+        validate_output(self.stdout)
+
     def json_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+        """Every stdout line as JSON, each validated (:func:`validate_documents`)."""
+        lines = [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+        for line in lines:
+            validate_documents(line)
+        return lines
+
+    def json(self) -> Any:
+        """Stdout as one JSON document (``inspect``'s indented state, the doctor's report),
+        validated (:func:`validate_documents`)."""
+        return validate_documents(json.loads(self.stdout))
+
+
+#: The mark of one of our documents in a command's stdout (``json.dumps`` spacing).
+_OUR_SCHEMA = '"schema": "seamless-service-'
+
+
+def validate_output(stdout: str) -> None:
+    """Validate the documents in a command's stdout: the whole of it as one JSON document
+    (``inspect``, the doctor's indented report), else each line that is JSON (NDJSON). Text
+    that is not JSON is left alone."""
+    if _OUR_SCHEMA not in stdout:
+        return
+    try:
+        validate_documents(json.loads(stdout))
+        return
+    except ValueError:
+        pass
+    for line in stdout.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        validate_documents(data)
+
+
+def validate_documents(data: Any) -> Any:
+    """Every object in ``data`` whose ``schema`` field names one of the shipped
+    ``seamless-service-*`` schemas (``"seamless-service-stop/1"``) must be valid against that
+    schema (as ``--json-schema`` prints it), so that every test reading our JSON checks it.
+    A ``schema`` naming our schema at a version the package does not ship fails too. Returns
+    ``data``."""
+    if isinstance(data, list):
+        for item in data:
+            validate_documents(item)
+    elif isinstance(data, dict):
+        tag = data.get("schema")
+        name = tag.partition("/")[0] if isinstance(tag, str) else ""
+        if name.startswith("seamless-service-"):
+            import jsonschema
+
+            from seamless_config_services import schemas
+
+            assert name in schemas.FILES, f"unknown schema {tag!r}"
+            shipped = schemas.schema_id(name)
+            assert tag == shipped, f"{tag!r}: the package ships {shipped}"
+            jsonschema.Draft202012Validator(schemas.load(name)).validate(data)
+            return data  # nested documents are checked by the enclosing schema's $refs
+        for value in data.values():
+            validate_documents(value)
+    return data
 
 
 @dataclass
@@ -139,7 +203,7 @@ def pid_exists(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             raw = handle.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # a process that just ended may give ESRCH
         return False
     return raw[raw.rindex(b")") + 2 :].split()[0] not in (b"Z", b"X")
 

@@ -5,6 +5,7 @@ Run by the nox `build` session inside a fresh venv: `python smoke_installed.py B
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -26,6 +27,7 @@ SERVER_COMMANDS = [
     "rhl-launch-service",
     "rhl-cache-conda",
     "rhl-conda-info",
+    "rhl-batch",
     "rhl-guard",
 ]
 
@@ -81,7 +83,7 @@ def main() -> int:
             failures += client_commands(bin_dir, env, pathlib.Path(tmp))
     for failure in failures:
         print(f"FAIL {failure}")
-    checks = len(SERVER_COMMANDS) * 2 + 4 + (len(CLIENT_COMMANDS) * 3 + 1 if role == "client" else 0)
+    checks = len(SERVER_COMMANDS) * 2 + 4 + (len(CLIENT_COMMANDS) * 4 + 1 if role == "client" else 0)
     print(f"smoke ({role}): {checks - len(failures)} checks ok, {len(failures)} failed")
     return 1 if failures else 0
 
@@ -108,6 +110,7 @@ def client_commands(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Pat
         expected = f"{name}, version {version} (seamless-config-services)\n"
         if proc.stdout != expected:
             failures.append(f"{name} --version: {proc.stdout!r}, expected {expected!r}")
+    failures += json_schemas(bin_dir, env, tmp)
     home = tmp / "client-home"
     (home / ".seamless").mkdir(parents=True)
     (home / ".seamless" / "clusters.yaml").write_text(
@@ -125,6 +128,40 @@ def client_commands(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Pat
     proc = run(argv, {**env, "HOME": str(home)})
     if proc.returncode != 0 or '"key": "hashserver-here-rw-p"' not in proc.stdout:
         failures.append(f"seamless-service-resolve: exit {proc.returncode}: {proc.stdout}{proc.stderr}")
+    return failures
+
+
+#: What each command's --json-schema prints: the schema of what its --json prints (ps: a row).
+JSON_SCHEMAS = {
+    **{name: f"{name}/1" for name in CLIENT_COMMANDS},
+    "seamless-service-ps": "seamless-service-ps-row/1",
+}
+
+
+def json_schemas(bin_dir: pathlib.Path, env: dict[str, str], tmp: pathlib.Path) -> list[str]:
+    """--json-schema of every command prints its shipped schema (package data read from the
+    installed wheel), from a directory without any configuration, and exits 0."""
+    failures = []
+    empty = tmp / "no-config"
+    empty.mkdir(exist_ok=True)
+    for name in CLIENT_COMMANDS:
+        proc = subprocess.run(
+            [str(bin_dir / name), "--json-schema"],
+            capture_output=True,
+            text=True,
+            env={**env, "HOME": str(empty)},
+            cwd=empty,
+            timeout=60,
+        )
+        try:
+            found = json.loads(proc.stdout).get("$id") if proc.returncode == 0 else None
+        except ValueError:
+            found = None
+        wanted = f"urn:seamless-config-services:schema:{JSON_SCHEMAS[name]}"
+        if found != wanted:
+            failures.append(
+                f"{name} --json-schema: exit {proc.returncode}, $id {found!r}: {proc.stderr.strip()}"
+            )
     return failures
 
 

@@ -2,8 +2,8 @@
 
 * every helper and every seamless-service-* command has docs/reference/<name>.md whose
   "## --help" block is the installed command's exact ``--help`` output;
-* cli/_helptext.py and the generated scripts (the fast --help paths) equal what click
-  renders now;
+* the installed --help is the command table's (remote_http_launcher.commands), and the
+  scripts hold no copy of it (tests/rhl/test_commands_table.py checks help parity with click);
 * shell completion works as docs/reference/shell-completion.md says;
 * every page is reachable from docs/index.md and every relative link (and anchor) in docs/
   resolves;
@@ -24,7 +24,8 @@ import click
 import pytest
 
 from conftest import find_command
-from remote_http_launcher.cli import COMMAND_MODULES, _genhelp, load_command
+from remote_http_launcher.commands import COMMANDS, _click, _help
+from remote_http_launcher.commands import HELPERS as COMMAND_MODULES
 from seamless_config_services import hookspecs
 from seamless_config_services.cli import COMMANDS as SERVICE_COMMAND_MODULES
 
@@ -78,7 +79,7 @@ def relative_links(page: pathlib.Path) -> list[str]:
 
 
 def test_every_helper_is_in_command_modules() -> None:
-    assert len(HELPERS) == 14
+    assert len(HELPERS) == 15
 
 
 def test_every_service_command_is_in_commands() -> None:
@@ -111,16 +112,16 @@ def test_help_block_matches_installed_command(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", HELPERS)
-def test_fast_help_equals_click_help(name: str) -> None:
-    """The fast path (no click import) prints what click would render."""
-    assert run_help(name) == _genhelp.render(name)
+def test_installed_help_is_the_command_tables(name: str) -> None:
+    """One source of help: what the installed command prints is rendered from the table."""
+    assert run_help(name) == _help.render(COMMANDS[name])
 
 
 @pytest.mark.parametrize("name", HELPERS)
 def test_shell_completion_works(name: str, tmp_path: pathlib.Path) -> None:
     """What docs/reference/shell-completion.md promises: a bash script, and option completion."""
     var = "_" + name.upper().replace("-", "_") + "_COMPLETE"
-    base = {k: v for k, v in os.environ.items() if not k.endswith("_COMPLETE") and k != "RHL_NO_FAST_PATH"}
+    base = {k: v for k, v in os.environ.items() if not k.endswith("_COMPLETE")}
     base["REMOTE_HTTP_LAUNCHER_DIR"] = str(tmp_path)  # a broken completion may run the command
     source = subprocess.run(
         [find_command(name)],
@@ -142,32 +143,11 @@ def test_shell_completion_works(name: str, tmp_path: pathlib.Path) -> None:
     )
     offered = {line.split(",", 1)[1] for line in answer.stdout.splitlines() if line.startswith("plain,")}
 
-    command = load_command(name)
+    command = _click.build(name)
     expected = {
         opt for p in command.params if isinstance(p, click.Option) for opt in p.opts if opt.startswith("--")
     }
     assert expected <= offered, f"{name}: missing completions {sorted(expected - offered)}"
-
-
-@pytest.mark.parametrize("name", HELPERS)
-def test_generated_script_is_current(name: str) -> None:
-    """The installed scripts answer --help themselves: their embedded text must not drift either."""
-    script = ROOT / "packages" / "remote-http-launcher" / "scripts" / name
-    if not script.is_file():
-        pytest.skip("no source checkout of the scripts")
-    assert script.read_text(encoding="utf-8") == _genhelp.script_text(name), (
-        f"packages/remote-http-launcher/scripts/{name} is stale: "
-        "run `python -m remote_http_launcher.cli._genhelp`"
-    )
-
-
-def test_helptext_module_is_current() -> None:
-    import remote_http_launcher.cli as cli
-
-    stored = pathlib.Path(cli.__file__).with_name("_helptext.py").read_text(encoding="utf-8")
-    assert stored == _genhelp.module_text(), (
-        "cli/_helptext.py is stale: run `python -m remote_http_launcher.cli._genhelp`"
-    )
 
 
 @pytest.mark.parametrize("name", HELPERS)
@@ -241,17 +221,13 @@ def test_link_checker_sees_links() -> None:
     assert "reference/rhl-ps.md" in relative_links(DOCS / "index.md")
 
 
-def test_launcher_reference_page_matches_help_and_script() -> None:
+def test_launcher_reference_page_matches_help() -> None:
     page = REFERENCE / "remote-http-launcher.md"
     text = page.read_text(encoding="utf-8")
     positions = [text.index(section) for section in REQUIRED_SECTIONS]
     assert positions == sorted(positions)
-    assert help_block(page) == run_help("remote-http-launcher") == _genhelp.render_launcher()
-    script = ROOT / "packages" / "remote-http-launcher" / "scripts" / "remote-http-launcher"
-    if script.is_file():
-        assert script.read_text(encoding="utf-8") == _genhelp.launcher_script_text(), (
-            "scripts/remote-http-launcher is stale: run `python -m remote_http_launcher.cli._genhelp`"
-        )
+    assert help_block(page) == run_help("remote-http-launcher")
+    assert "remote-http-launcher" in COMMANDS  # listed in the table; it parses its own argv
 
 
 # -- seamless-config-services: hooks and copies of tested material -----------------------------

@@ -154,3 +154,31 @@ def run_guard(
     )
     after = log.read_text().splitlines() if log.exists() else []
     return GuardRun(proc.returncode, proc.stdout, proc.stderr, [json.loads(x) for x in after[len(before) :]])
+
+
+def table_spec(name: str) -> dict[str, Any]:
+    """The command table's entry of helper ``name`` as plain data (the shape the property tests
+    build commands from): options by spelling -> (dest, kind, check), required dests,
+    arguments as (dest, nargs, required, check)."""
+    from remote_http_launcher.commands import COMMANDS
+
+    command = COMMANDS[name]
+    return {
+        "name": name,
+        "options": {
+            flag: (option.dest, option.kind, None if option.kind == "flag" else option.check)
+            for option in command.options
+            for flag in option.flags
+        },
+        "required": [option.dest for option in command.options if option.required],
+        "arguments": [(a.dest, a.nargs, a.required, a.check) for a in command.arguments],
+        "interspersed": command.interspersed,
+        "usage_exit_code": command.usage_exit_code,
+    }
+
+
+def parse_spec(spec: dict[str, Any], argv: list[str]) -> dict[str, Any]:
+    """What the one parser (``commands.parse``) makes of ``argv`` for ``spec``'s helper."""
+    from remote_http_launcher.commands import parse
+
+    return parse(spec["name"], argv)

@@ -12,7 +12,7 @@ from guardkit import EXIT_CONFIG, EXIT_REJECTED, Tree, audit_file, guard_env, ru
 
 from conftest import find_command
 from remote_http_launcher import __version__
-from remote_http_launcher.cli._helptext import HELP as HELPER_HELP
+from remote_http_launcher.commands import render_info
 from remote_http_launcher.guard import HELP
 
 PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
@@ -74,9 +74,9 @@ def test_helper_output_and_exit_code_pass_through(tree: Tree) -> None:  # noqa: 
 
 def test_help_and_version_of_helpers_are_static(tree: Tree) -> None:  # noqa: F811
     result = run_guard(tree, "rhl-ps --help")
-    assert (result.returncode, result.stdout) == (0, HELPER_HELP["rhl-ps"])
+    assert (result.returncode, result.stdout) == (0, render_info("rhl-ps", "help"))
     result = run_guard(tree, "rhl-launch-service -h")
-    assert (result.returncode, result.stdout) == (0, HELPER_HELP["rhl-launch-service"])
+    assert (result.returncode, result.stdout) == (0, render_info("rhl-launch-service", "help"))
     result = run_guard(tree, "rhl-stop --version")
     assert (result.returncode, result.stdout) == (0, f"rhl-stop, version {__version__}\n")
 
@@ -183,7 +183,7 @@ def test_injected_environment_is_not_honoured(tree: Tree) -> None:  # noqa: F811
     (evil_state / "server" / "evil.json").write_text('{"status": "failed"}')
     env = {
         "REMOTE_HTTP_LAUNCHER_DIR": str(evil_state),
-        "RHL_NO_FAST_PATH": "1",
+        "RHL_DEBUG": "1",
         "_RHL_PS_COMPLETE": "bash_source",
     }
     listed = run_guard(tree, "rhl-ps --key", env=env)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from guardkit import Tree, tree  # noqa: F401 - fixture
+from guardkit import Tree, table_spec, tree  # noqa: F401 - fixture
+from guardkit import parse_spec as parse
 
-from remote_http_launcher.cli._fastparse import parse
-from remote_http_launcher.cli._specs import SPECS
 from remote_http_launcher.guard._decide import PATH_HELPERS, TABLE, split
+
+SPECS = {name: table_spec(name) for name in TABLE}  # the command table, as plain data
+
 
 PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
 
@@ -28,6 +30,7 @@ def test_table_is_fixed_and_available() -> None:
         "rhl-conda-info",
         "rhl-launch-service",
         "rhl-jobs",
+        "rhl-batch",
     }
     assert "rhl-guard" not in TABLE
     assert PATH_HELPERS <= TABLE

@@ -24,17 +24,18 @@ from collections.abc import Iterator
 from typing import cast
 
 import pytest
-from guardkit import Tree
+from guardkit import Tree, table_spec
+from guardkit import parse_spec as parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from remote_http_launcher.cli._fastparse import parse
-from remote_http_launcher.cli._specs import SPECS
 from remote_http_launcher.guard._decide import PATH_HELPERS, TABLE, decide, is_assignment, split
 from remote_http_launcher.paths import SYSTEM_ROOTS
 from remote_http_launcher.policy.base import PathPolicy
 from remote_http_launcher.policy.data_roots import DataRootsPolicy
 from remote_http_launcher.policy.service_args import SERVICES, STATE, ServiceArguments, names_a_path
+
+SPECS = {name: table_spec(name) for name in TABLE}  # the command table, as plain data
 
 
 def fast(examples: int) -> settings:

@@ -3,7 +3,7 @@
 Python's ``float()`` reads ``nan``, ``inf``, ``-inf`` and ``1e400`` (infinity); click's
 FloatRange lets NaN through (every comparison with NaN is false). A NaN grace made rhl-stop
 never escalate, a NaN timeout was an internal error. The fast parser, click and the guard now
-refuse them through one check (``cli._fastparse.finite_float``).
+refuse them through one check (``commands._parse.finite_float``).
 """
 
 from __future__ import annotations

@@ -175,13 +175,14 @@ def test_every_frontend_is_visited(sshd_isolated: SSHD, tmp_path: pathlib.Path) 
     ]
 
 
-def test_fast_path_answers_exactly_as_the_full_path(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
-    """resolve and ps --server answer from a stat-keyed cache; the answer is byte for byte the
-    full path's, and any change to a configuration file is seen at once."""
+def test_cached_configuration_answers_as_the_files(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    """One path: ps --server and resolve with the caches warm (parsed YAML, ps's plan) answer
+    byte for byte as with no cache at all, and any change to a configuration file is seen at
+    once."""
     project = Project(tmp_path, sshd_isolated)
     project.start("hashserver")
     project.start("database", "--stage", "s1")
-    slow = dict(project.env, SEAMLESS_SERVICES_NO_FAST_PATH="1")
+    no_cache = dict(project.env, XDG_CACHE_HOME=str(tmp_path / "empty-cache"))
     commands = [
         ("seamless-service-ps", "--server"),
         ("seamless-service-ps", "--server", "--json"),
@@ -191,12 +192,12 @@ def test_fast_path_answers_exactly_as_the_full_path(sshd_isolated: SSHD, tmp_pat
     ]
     cache = project.home / ".cache" / "seamless-config-services"
     for argv in commands:
-        fast = [project.run(*argv) for _ in range(2)]  # a miss (fills the cache), then a hit
-        full = project.run(*argv, env=slow)
-        assert fast[0] == fast[1] == full, argv
-        assert full.returncode == 0 and full.stdout
-    # --json/--wide share a plan; resolve writes no cache (it has no side effects)
-    assert len(list(cache.glob("*.marshal"))) == len(commands) - 2
+        warm = [project.run(*argv) for _ in range(2)]
+        cold = project.run(*argv, env=no_cache)
+        assert warm[0] == warm[1] == cold, argv
+        assert cold.returncode == 0 and cold.stdout
+    # One entry per configuration file read: clusters.yaml, seamless.yaml, the profile.
+    assert len(list(cache.glob("yaml-*.marshal"))) == 3
 
     # A change to the configuration is seen by the next call: the profile now selects 'here'.
     project.write_commands([{"project": "myproj"}], [{"cluster": "here"}])

@@ -291,15 +291,18 @@ def test_conda_null_launcher_config_is_the_runtimes(tmp_path: pathlib.Path) -> N
 
 
 def test_a_fifo_in_the_ps_cache_is_not_waited_for(tmp_path: pathlib.Path) -> None:
-    """``ps --server`` keeps its plan in ~/.cache/seamless-config-services: a FIFO put in the
-    place of an entry is skipped (and replaced), never read from."""
+    """The commands keep the parsed configuration files and ps's plan in
+    ~/.cache/seamless-config-services: a FIFO put in the place of an entry is skipped (and
+    replaced), never read from."""
     project = Project(tmp_path)
     first = project.ok("seamless-service-ps", "--server", timeout=PROMPT)
-    [entry] = (project.home / ".cache" / "seamless-config-services").glob("*.marshal")
-    _fifo(entry)
+    entries = sorted((project.home / ".cache" / "seamless-config-services").glob("*.marshal"))
+    assert len(entries) == 4  # clusters.yaml, seamless.yaml, seamless.profile.yaml; the plan
+    for entry in entries:
+        _fifo(entry)
     try:
         again = project.run("seamless-service-ps", "--server", timeout=PROMPT)
     except subprocess.TimeoutExpired:
         pytest.fail("seamless-service-ps --server hung on a FIFO cache entry")
     assert again == first
-    assert entry.is_file()
+    assert all(entry.is_file() for entry in entries)

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 EXIT_NOT_READY = 3
 DEFAULT_IDLE_TIMEOUT = 60.0
 DEFAULT_LOCK_TIMEOUT = 600.0
+#: Longest pause between two looks at a starting service's state file during its first
+#: FAST_POLL_WINDOW seconds, and afterwards.
+FAST_POLL_CAP = 0.01
+FAST_POLL_WINDOW = 5.0
+SLOW_POLL_CAP = 0.05
 #: How long a service that says ``running`` gets to accept connections and answer its handshake.
 VERIFY_BUDGET = 15.0
 LOG_TAIL_LINES = 20
@@ -122,7 +127,9 @@ def verify(data: dict[str, Any], options: AwaitOptions, budget: float = VERIFY_B
     last = ""
     while True:
         try:
-            with socket.create_connection((host, port), timeout=2.0):
+            # bytes: getaddrinfo would IDNA-encode a str (a codec import on every launch)
+            address = (host.encode() if host.isascii() else host, port)
+            with socket.create_connection(address, timeout=2.0):  # type: ignore[arg-type]
                 pass
             last = ""
         except OSError as exc:
@@ -241,7 +248,9 @@ def wait_until_ready(
         if options.timeout is not None and now - started > options.timeout:
             raise NotReady(key, f"not ready after {options.timeout:g} s")
         time.sleep(delay)
-        delay = min(delay * 1.5, 0.05)
+        # Readiness is seen at most one sleep late: keep the sleeps short while a start is
+        # young (a poll is two stats and one small read), longer once it takes seconds.
+        delay = min(delay * 1.5, FAST_POLL_CAP if now - started < FAST_POLL_WINDOW else SLOW_POLL_CAP)
 
 
 def _stop_process(key: str) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 from .errors import RhlError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bind addresses meaning "every interface"; a client reaches such a service on loopback.
 WILDCARD_BINDS = frozenset(["0.0.0.0", "::", "", "*"])  # noqa: S104 - names, not a bind
@@ -56,6 +59,8 @@ def verify_port(host: str, port: int, *, attempts: int = 3, timeout: float = 2.0
     Failed attempts are retried after a short growing pause (0.1 s, 0.2 s, ...), not a fixed
     two seconds: a refused connection is an answer, and a launcher waits on events itself.
     """
+    import socket
+
     last: OSError | None = None
     delay = 0.1
     for attempt in range(attempts):
@@ -70,6 +75,26 @@ def verify_port(host: str, port: int, *, attempts: int = 3, timeout: float = 2.0
     raise RhlError(f"could not connect to {host}:{port}: {last}")
 
 
+def _connect(host: str, port: int, timeout: float) -> Any:
+    """``socket.create_connection`` on the C module: this check is on the launcher's reuse
+    path, where importing ``socket.py`` (and ``selectors``) would cost more than the request.
+    An ASCII name goes to getaddrinfo as bytes (a str would import the IDNA codec first)."""
+    import _socket
+
+    error: OSError | None = None
+    name: str | bytes = host.encode() if host.isascii() else host
+    for family, kind, proto, _name, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError(f"no address for {host}")
+
+
 def http_status(host: str, port: int, target: str, timeout: float = 10.0) -> int:
     """The status code of ``GET target`` on host:port; raises OSError on any failure."""
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -77,7 +102,8 @@ def http_status(host: str, port: int, target: str, timeout: float = 10.0) -> int
         f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: remote-http-launcher\r\n"
         "Accept: */*\r\nConnection: close\r\n\r\n"
     ).encode("latin-1")
-    with socket.create_connection((host.strip("[]"), port), timeout=timeout) as sock:
+    sock = _connect(host.strip("[]"), port, timeout)
+    try:
         sock.sendall(request)
         head = b""
         while b"\r\n" not in head and len(head) < 4096:
@@ -85,6 +111,8 @@ def http_status(host: str, port: int, target: str, timeout: float = 10.0) -> int
             if not chunk:
                 break
             head += chunk
+    finally:
+        sock.close()
     line = head.split(b"\r\n", 1)[0].decode("latin-1")
     parts = line.split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():

@@ -1,6 +1,7 @@
 """The Python API: what the ``seamless-service-*`` commands do, as plain data in and out.
 
-Every function takes the same selection arguments as the commands (a :class:`Request`),
+Every function takes the same selection arguments as the commands (a
+:class:`~seamless_config_services.model.Request`, re-exported here),
 loads the configuration once, and returns plain data (dicts, lists, :class:`Outcome`). The
 click commands are thin shells that print what these return.
 """
@@ -11,41 +12,35 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from . import dispatch
-from .dispatch import Call
 from .errors import ConfigError, HelperFailed, ServiceError, UsageError
-from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration
-from .rows import Filters, Report
+from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration, Request
+from .rows import Report
 
+if TYPE_CHECKING:
+    from . import dispatch
+    from .dispatch import Call
 
-@dataclass
-class Request:
-    """The selection flags of a command; ``None`` = not given (the files decide)."""
-
-    service: str | None = None
-    cluster: str | None = None
-    project: str | None = None
-    subproject: str | None = None
-    stage: str | None = None
-    substage: str | None = None
-    mode: str | None = None
-    queue: str | None = None
-    frontend_name: str | None = None
-    workdir: str | None = None
-
-    def filters(self, status: str | None = None) -> Filters:
-        return Filters(
-            service=self.service,
-            cluster=self.cluster,
-            project=self.project,
-            subproject=self.subproject or None,
-            stage=self.stage or None,
-            substage=self.substage or None,
-            mode=self.mode,
-            status=status,
-        )
+__all__ = [
+    "Outcome",
+    "Request",
+    "Selected",
+    "StartFailed",
+    "clear",
+    "inspect",
+    "load",
+    "logs",
+    "ps",
+    "resolve",
+    "resolve_json",
+    "restart",
+    "rm",
+    "select",
+    "start",
+    "status",
+    "stop",
+]
 
 
 @dataclass
@@ -78,18 +73,16 @@ def wants_cache(request: Request) -> bool:
 def load(request: Request, *, read_command_files: bool = True) -> Configuration:
     """The configuration a command works on: the files (from ``request.workdir`` or the
     current directory), with the request's flags applied."""
+    from dataclasses import fields
+
     from . import config
 
-    overrides = config.Overrides(
-        cluster=request.cluster,
-        project=CACHE_PROJECT if request.project == CACHE_ALIAS else request.project,
-        subproject=request.subproject,
-        stage=request.stage,
-        substage=request.substage,
-        queue=request.queue,
-        mode=request.mode,
-        frontend_name=request.frontend_name,
-    )
+    # The flags the configuration layer applies: the request's fields of the same names
+    # (all but --service and --workdir, which say what to resolve and where to start).
+    flags = {spec.name: getattr(request, spec.name) for spec in fields(config.Overrides)}
+    if request.project == CACHE_ALIAS:
+        flags["project"] = CACHE_PROJECT
+    overrides = config.Overrides(**flags)
     if wants_cache(request):
         from . import cache_alias
 
@@ -110,8 +103,14 @@ def resolve_json(request: Request) -> dict[str, Any]:
     """``seamless-service-resolve``: the project's files are read (from ``workdir``, else the
     current directory) like every other command reads them. seamless-config 0.3.2 read only
     the cluster files without ``--workdir``, so from a project directory ``resolve`` failed
-    ("no cluster selected") or answered for another service than ``start`` would launch."""
-    return dict(resolve(request).as_json())
+    ("no cluster selected") or answered for another service than ``start`` would launch.
+
+    It has no side effects: it reads the caches the other commands keep
+    (:mod:`.diskcache`), and writes nothing."""
+    from . import diskcache
+
+    with diskcache.read_only():
+        return dict(resolve(request).as_json())
 
 
 # -- ps ---------------------------------------------------------------------------------------
@@ -131,18 +130,20 @@ def ps(
     ``status`` drops the rows whose PROCESS differs, after persistent data has been joined:
     a filter never changes what a row says."""
     from . import status as st
-    from .hosts import cluster_targets
+    from .rows import HELPER_STATES
 
     report = Report()
     filters = request.filters()
-    configuration = load(request)
-    known = list(configuration.clusters.clusters)
-    walks_wanted = persistent or (view == "cluster" and status is None)
+    # 'absent' rows are data without a process: only the walks find them.
+    walks_wanted = persistent or status == "absent" or (view == "cluster" and status is None)
     # Without walks, rhl-ps can filter by status itself (less to read); with walks, every
-    # row is needed to join the data to, and the filter comes last.
-    helper_status = None if walks_wanted else status
+    # row is needed to join the data to, and the filter comes last. The client's own states
+    # (client, absent, unreachable) are never sent to the helper.
+    helper_status = None if walks_wanted or status not in HELPER_STATES else status
 
     walks: list[st.Walk] = []
+    plan = _plan(request, view)
+    known: list[str] = plan["known"]
     if view == "client":
 
         def keep_client(_call: Call, row: dict[str, Any]) -> bool:
@@ -151,60 +152,115 @@ def ps(
         st.gather_state(
             report, [st.client_call()], client=True, accept=keep_client, known=known, anonymous=True
         )
-        if persistent:
+        if persistent or status == "absent":
+            configuration = load(request)
             walks = (
                 st.cluster_walks(configuration, request.cluster, request.service)
                 if request.cluster
                 else _workdir_walks(configuration, request)
             )
     else:
-        if view == "all":
-            names, errors = _valid_clusters(configuration)
-            for message in errors:
-                report.fail(message, 1)
-        else:
-            name = request.cluster or configuration.selection.cluster
-            if not name:
-                raise UsageError(
-                    "--server requires --cluster (or a 'cluster' command in seamless.profile.yaml)"
-                )
-            configuration.cluster(name)
-            names = [name]
-        by_target: dict[str | None, set[str]] = {}
-        for name in names:
-            for target in cluster_targets(configuration, name):
-                by_target.setdefault(target, set()).add(name)
-        st.gather_state(
-            report,
-            st.state_calls(list(by_target), helper_status),
-            client=False,
-            accept=lambda call, row: row.get("cluster") in by_target[call.target] and filters.keep(row),
-            known=known,
-            clusters_of=lambda call: sorted(by_target[call.target]),
-        )
+        for message in plan["errors"]:
+            report.fail(message, 1)
+        names: list[str] = plan["names"]
+        by_target: dict[str | None, set[str]] = {
+            target: set(clusters) for target, clusters in plan["targets"]
+        }
         if walks_wanted:
+            configuration = load(request)
             for name in names:
                 walks.extend(st.cluster_walks(configuration, name, request.service))
             if request.project and view != "all":
                 # The project's own data directories, walked exactly: a cleared database
                 # directory (no seamless.db, so no marker) then shows as 'empty', not nothing.
                 walks.extend(_workdir_walks(configuration, request))
+        state_calls = st.state_calls(list(by_target), helper_status)
+        if walks:
+            from . import dispatch as one_round
+
+            # The walks do not depend on the rows: one round trip per host for both.
+            one_round.send_ahead([*state_calls, *(w.call() for w in walks)])
+        st.gather_state(
+            report,
+            state_calls,
+            client=False,
+            accept=lambda call, row: row.get("cluster") in by_target[call.target] and filters.keep(row),
+            known=known,
+            clusters_of=lambda call: sorted(by_target[call.target]),
+        )
     if walks:
         st.merge_persistent(report, st.run_walks(walks, report), filters)
     report.rows = st.keep_status(report.rows, status)
-    st.mark_not_applicable(report.rows)
-    if view != "client":
-        from . import workerjobs
+    from . import workerjobs
+    from .rows import mark_not_applicable
 
-        # Counting jobs is extra information: a scheduler that does not answer costs the
-        # JOBS cell and one line on stderr, not the listing's exit code.
-        report.problems.extend(
-            workerjobs.add_counts(
-                report.rows,
-                lambda row: workerjobs.batch_system(configuration, row.get("service"), row.get("cluster")),
-            )
-        )
+    mark_not_applicable(report.rows, set(plan["persistent"]), set(plan["types"]))
+    jobs: dict[tuple[Any, Any], str] = plan["jobs"]  # none in the client view
+    # Counting jobs is extra information: a scheduler that does not answer costs the JOBS
+    # cell and one line on stderr, not the listing's exit code.
+    report.problems.extend(
+        workerjobs.add_counts(report.rows, lambda row: jobs.get((row.get("service"), row.get("cluster"))))
+    )
     return report
+
+
+def _plan(request: Request, view: str) -> dict[str, Any]:
+    """What a ps needs besides the state it reads (:mod:`.plans`): kept, and recomputed from
+    the configuration when a file it depends on changed. Not kept in SEAMLESS_CACHE mode
+    (``--project SEAMLESS_CACHE`` finds its directory in state files)."""
+    from . import plans
+
+    if wants_cache(request) or os.environ.get("SEAMLESS_CACHE", "").strip():
+        return _compute_plan(load(request), request, view)
+    question = ("ps", view)
+    plan = plans.lookup(question, request)
+    if plan is None:
+        taken = plans.stamps(request)
+        plan = _compute_plan(load(request), request, view)
+        plans.store(question, request, taken, plan)
+    return plan
+
+
+def _compute_plan(configuration: Configuration, request: Request, view: str) -> dict[str, Any]:
+    """Which clusters and hosts to ask (none in the client view), the clusters known (to read
+    keys), which service types keep data, and the ``rhl-jobs --system`` of each (service,
+    cluster) with batch worker jobs. Plain data only: it is kept on disk."""
+    from .hosts import cluster_targets
+    from .plugins import service_types
+    from .workerjobs import batch_system
+
+    names: list[str] = []
+    errors: list[str] = []
+    if view == "all":
+        names, errors = _valid_clusters(configuration)
+    elif view != "client":
+        name = request.cluster or configuration.selection.cluster
+        if not name:
+            raise UsageError("--server requires --cluster (or a 'cluster' command in seamless.profile.yaml)")
+        configuration.cluster(name)
+        names, errors = [name], []
+    targets: dict[str | None, list[str]] = {}
+    for name in names:
+        for target in cluster_targets(configuration, name):
+            clusters = targets.setdefault(target, [])
+            if name not in clusters:
+                clusters.append(name)
+    types = service_types().by_name
+    jobs = {}
+    for name in names:
+        for service in types:
+            system = batch_system(configuration, service, name)
+            if system is not None:
+                jobs[(service, name)] = system
+    return {
+        "names": names,
+        "errors": errors,
+        "targets": [(target, clusters) for target, clusters in targets.items()],
+        "known": list(configuration.clusters.clusters),
+        "types": list(types),
+        "persistent": [n for n, t in types.items() if t.persistent],
+        "jobs": jobs,
+    }
 
 
 def status(
@@ -329,8 +385,10 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
 
 
 def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: Sequence[str] = ()) -> Outcome:
+    from . import dispatch
+
     outcome = Outcome()
-    calls = [Call(target, helper, (*extra, *keys)) for target, keys in selected.items() if keys]
+    calls = [dispatch.Call(target, helper, (*extra, *keys)) for target, keys in selected.items() if keys]
     for result in dispatch.run_many(calls):
         if isinstance(result, ServiceError):
             outcome.fail(str(result), result.exit_code)
@@ -346,7 +404,8 @@ def stop(request: Request) -> Outcome:
 
     selected = select(request)
     ports, problems = workerjobs.ports_before_stop(selected.by_target, selected.batch_systems)
-    outcome = _run_per_target("rhl-stop", selected.by_target)
+    with _stop_progress(selected.by_target):
+        outcome = _run_per_target("rhl-stop", selected.by_target)
     _absorb(outcome, Outcome(problems=selected.problems + problems, exit_code=selected.exit_code))
     stopped = {key: where for key, where in ports.items() if _stopped(outcome, key)}
     if stopped:
@@ -360,6 +419,37 @@ def stop(request: Request) -> Outcome:
                     outcome.problems.append(problem)
     outcome.keys = [k for keys in selected.by_target.values() for k in keys]
     return outcome
+
+
+def _stop_progress(by_target: dict[str | None, list[str]]) -> Any:
+    """On a terminal, while rhl-stop escalates: which signal it has sent by now and how long
+    it waits (rhl-stop's fixed schedule: SIGINT, SIGTERM after its grace, SIGKILL after the
+    next; it reports only at the end, so the phase shown is the one its schedule is in).
+    Off a terminal: nothing."""
+    from remote_http_launcher.stopping import DEFAULT_SIGINT_GRACE, DEFAULT_SIGTERM_GRACE, SIGKILL_CONFIRM
+
+    from .progress import Progress
+
+    keys = [key for keys in by_target.values() for key in keys]
+    progress = Progress()
+    if not keys:
+        return progress
+    named = keys[0] if len(keys) == 1 else f"{len(keys)} services"
+    where = ", ".join(sorted(t or "localhost" for t, k in by_target.items() if k))
+    term_at = DEFAULT_SIGINT_GRACE
+    kill_at = DEFAULT_SIGINT_GRACE + DEFAULT_SIGTERM_GRACE
+
+    def text(elapsed: float) -> str:
+        if elapsed < term_at:
+            phase = f"SIGINT sent, waiting up to {term_at:g} s"
+        elif elapsed < kill_at:
+            phase = f"not gone after SIGINT: SIGTERM sent, waiting up to {DEFAULT_SIGTERM_GRACE:g} s more"
+        else:
+            phase = f"not gone after SIGTERM: SIGKILL sent, confirming (up to {SIGKILL_CONFIRM:g} s)"
+        return f"stopping {named} on {where}: {phase} ({elapsed:.1f} s)"
+
+    progress.step(text)
+    return progress
 
 
 def _stopped(outcome: Outcome, key: str) -> bool:
@@ -424,6 +514,8 @@ def logs(
     stdout: IO[str] | None = None,
 ) -> int:
     """Copy the service's server-side log to ``stdout``; the helper's exit code."""
+    from . import dispatch
+
     resolution = resolve(request)
     args = [resolution.key]
     if tail is not None:
@@ -434,7 +526,7 @@ def logs(
         args.append("--previous")
     try:
         result = dispatch.run(
-            Call(resolution.ssh_target, "rhl-logs", tuple(args)),
+            dispatch.Call(resolution.ssh_target, "rhl-logs", tuple(args)),
             stdout=stdout or sys.stdout,
             timeout=None if follow else dispatch.CALL_TIMEOUT,
         )
@@ -451,8 +543,10 @@ def inspect(request: Request) -> dict[str, Any]:
     """The service's server-side state, as a dict."""
     import json
 
+    from . import dispatch
+
     resolution = resolve(request)
-    result = dispatch.run(Call(resolution.ssh_target, "rhl-inspect", (resolution.key,)))
+    result = dispatch.run(dispatch.Call(resolution.ssh_target, "rhl-inspect", (resolution.key,)))
     if result.rc != 0:
         raise HelperFailed(result.error_line(), result.rc)
     try:
@@ -475,6 +569,8 @@ DATA_ENTRIES: dict[str, tuple[str, ...]] = {
 }
 #: The other stages' directories are never a part of a data directory's own data.
 STAGE_GLOB = "STAGE-*"
+#: How rhl-clear refuses a directory that a running service uses.
+_IN_USE = "is running there; stop it first"
 #: What an rhl-clear without --keep/--only/--nested (remote-http-launcher 0.4.5) answers.
 _OLD_CLEAR = ("exactly one path is required", "No such option")
 
@@ -487,6 +583,7 @@ def clear(request: Request, *, force: bool = False) -> Outcome:
     never created (a stage that never ran) is already cold: nothing to clear, exit 0."""
     from fnmatch import fnmatchcase
 
+    from . import dispatch
     from .plugins import service_types
 
     if not request.service:
@@ -517,13 +614,14 @@ def clear(request: Request, *, force: bool = False) -> Outcome:
             return False
         return not only or any(fnmatchcase(name, glob) for glob in only)
 
-    if not force:
+    def refuse_if_in_use() -> None:
         users = _running_on(resolution.ssh_target, workdir, removed)
         if users:
             raise ServiceError(
                 f"{workdir} is in use by running service(s) {', '.join(users)}: stop them first "
                 "(seamless-service-stop), or pass --force"
             )
+
     nested = bool(resolution.meta.get("stage") or resolution.meta.get("subproject"))
     target_dir = os.path.expanduser(workdir) if resolution.ssh_target is None else workdir
     options = [word for glob in only for word in ("--only", glob)] + ["--keep", STAGE_GLOB]
@@ -531,9 +629,16 @@ def clear(request: Request, *, force: bool = False) -> Outcome:
         options.append("--nested")
     if force:
         options.append("--force")
-    result = dispatch.run(Call(resolution.ssh_target, "rhl-clear", (*options, target_dir)))
+    # One round trip: rhl-clear refuses a directory in use by itself (the same rule, with
+    # --only/--keep/--nested). Only its refusal, or a 0.4.5 server (which clears without
+    # asking, and knows no --keep: nothing removed yet), costs the client-side rhl-ps check.
+    result = dispatch.run(dispatch.Call(resolution.ssh_target, "rhl-clear", (*options, target_dir)))
     if result.rc != 0 and any(text in result.stderr for text in _OLD_CLEAR):
+        if not force:
+            refuse_if_in_use()
         result = _clear_on_old_server(resolution, target_dir, force, nested)
+    elif result.rc == 1 and not force and _IN_USE in result.stderr:
+        refuse_if_in_use()  # name every user, as before; the server names the first
     if result.rc == 1 and "path does not exist" in result.stderr:
         outcome.lines.append(f"nothing to clear: {target_dir} does not exist (never used: a cold cache)")
     else:
@@ -547,7 +652,11 @@ def _clear_on_old_server(resolution: Any, target_dir: str, force: bool, nested: 
     directory holds nothing of another instance: clear it so. The project's (or a
     subproject's) directory holds the other stages' directories: refuse, rather than delete
     them."""
-    call = Call(resolution.ssh_target, "rhl-clear", ("--force", target_dir) if force else (target_dir,))
+    from . import dispatch
+
+    call = dispatch.Call(
+        resolution.ssh_target, "rhl-clear", ("--force", target_dir) if force else (target_dir,)
+    )
     if resolution.meta.get("stage"):
         return dispatch.run(call)
     raise ServiceError(
@@ -569,7 +678,9 @@ def _running_on(target: str | None, workdir: str, removed: Callable[[str], bool]
     A service on an enclosing directory (the project's, for a stage) does not block: it keeps
     no data in the stage's or subproject's directory. Checked client-side too, because
     servers with remote-http-launcher 0.4.5 clear without asking."""
-    result = dispatch.run(Call(target, "rhl-ps", ("--json",)))
+    from . import dispatch
+
+    result = dispatch.run(dispatch.Call(target, "rhl-ps", ("--json",)))
     if result.rc != 0:
         return []
     wanted = os.path.normpath(workdir)
@@ -601,17 +712,26 @@ class StartFailed(ServiceError):
 
 
 def start(request: Request, *, log_level: str | None = None) -> dict[str, Any]:
-    """Launch (or reuse) the service through the launcher; the connection payload."""
+    """Launch (or reuse) the service through the launcher; the connection payload, with
+    ``outcome``: ``launched`` (this call started it) or ``reused`` (it already ran: a valid
+    connection file here, or a running service on the server)."""
     from remote_http_launcher.errors import RhlError
-    from remote_http_launcher.launch.api import run
+    from remote_http_launcher.launch.api import launch
     from remote_http_launcher.launch.errors import LauncherError
 
     resolution = resolve(request)
     try:
-        payload = run(resolution.launcher_config, log_level=log_level)
+        # The launcher's public launch(): run() plus the outcome its sequence reported
+        # (launched, reused-local, reused-remote); the payload alone does not say it.
+        payload, outcome = launch(resolution.launcher_config, log_level=log_level)
     except RhlError as exc:  # the launcher's one-line reason (it already showed its progress)
         raise StartFailed(f"{resolution.key}: {exc}", shown=isinstance(exc, LauncherError)) from None
-    return {"key": resolution.key, "host": resolution.ssh_target or "localhost", **payload}
+    return {
+        "key": resolution.key,
+        "host": resolution.ssh_target or "localhost",
+        **payload,
+        "outcome": "launched" if outcome == "launched" else "reused",
+    }
 
 
 def restart(
@@ -632,3 +752,71 @@ def restart(
     if stopped.exit_code:
         return stopped, {}
     return stopped, start(request, log_level=log_level)
+
+
+# -- a project's services (start/restart without --service) ------------------------------------
+
+
+def project_services(request: Request) -> list[str]:
+    """The services ``start``/``restart`` act on without ``--service`` (docker compose's
+    ``up``): every service type that keeps the project's data (``persistent``: hashserver
+    and database, and a plugin's data services) whose frontend section the selected
+    cluster's frontends configure. Compute services (jobserver, daskserver,
+    pure-daskserver) are left out: which one a workflow uses is its execution mode, not
+    the cluster's; start them with ``--service``."""
+    from .hosts import selected_frontends
+    from .plugins import service_types
+
+    if request.service:
+        return [request.service]
+    if not request.project and not request.cluster:
+        raise UsageError("--service, --project or --cluster is required")
+    configuration = load(request)
+    cluster = request.cluster or configuration.selection.cluster
+    if not cluster:
+        raise UsageError("--project requires --cluster (or a 'cluster' command in seamless.profile.yaml)")
+    frontends = selected_frontends(configuration, cluster)
+    names = [
+        t.name
+        for t in service_types().by_name.values()
+        if t.persistent and any((t.section or t.name) in f.sections for f in frontends)
+    ]
+    if not names:
+        raise ConfigError(
+            f"cluster {cluster!r} configures no data service (no hashserver or database section "
+            "on its frontends): name one with --service"
+        )
+    return names
+
+
+def start_many(
+    request: Request,
+    *,
+    log_level: str | None = None,
+    on_started: Callable[[dict[str, Any]], object] | None = None,
+) -> tuple[list[dict[str, Any]], list[ServiceError]]:
+    """:func:`start` for every service of :func:`project_services`, one after the other (each
+    shows its own launch progress); the payloads and the failures (a failed launch does not
+    stop the others from starting)."""
+    from dataclasses import replace
+
+    started: list[dict[str, Any]] = []
+    failed: list[ServiceError] = []
+    for name in project_services(request):
+        try:
+            payload = start(replace(request, service=name), log_level=log_level)
+        except ServiceError as exc:
+            failed.append(exc)
+            continue
+        started.append(payload)
+        if on_started is not None:
+            on_started(payload)
+    return started, failed
+
+
+def watched_remote(request: Request, view: str) -> bool:
+    """Does ``ps --watch`` of this view ask a remote host (then it polls over SSH at a slower
+    pace), or only this machine's state files (the client view; a local cluster)?"""
+    if view == "client":
+        return False
+    return any(target is not None for target, _clusters in _plan(request, view)["targets"])

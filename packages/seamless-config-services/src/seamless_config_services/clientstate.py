@@ -14,8 +14,7 @@ from remote_http_launcher import paths, state
 from remote_http_launcher.errors import RhlError
 
 if TYPE_CHECKING:
-    from .api import Request
-    from .model import Configuration
+    from .model import Configuration, Request
 
 
 def mark_stale(key: str) -> str | None:

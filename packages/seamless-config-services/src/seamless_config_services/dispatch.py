@@ -1,11 +1,17 @@
 """Where the ``rhl-*`` helpers run: in this process for the local cluster, over SSH otherwise.
 
 The only thing that crosses to another host is a helper's argv (shell-quoted, with the
-seeds' ``PATH`` prepend) and its output. Every call to one host rides one OpenSSH master
-connection (``ControlMaster``, shared with the launcher, so a ``ps`` right after a launch
-needs no login at all): the first call to a host runs alone and becomes the master, the
-others then run side by side over it. ``BatchMode`` and a connect timeout turn a dead host
-or a missing key into an error instead of a hang or a password prompt.
+seeds' ``PATH`` prepend) and its output, through :mod:`remote_http_launcher.transport` (one
+OpenSSH master connection per host, shared with the launcher, so a ``ps`` right after a
+launch needs no login at all; ``BatchMode`` and a connect timeout turn a dead host or a
+missing key into an error instead of a hang or a password prompt).
+
+One round trip per host: :func:`run_many` sends all the calls of one round to one host as a
+single ``rhl-batch`` invocation (one SSH session, one interpreter start on the host), and
+every host's round runs side by side, at most ``transport.MAX_PARALLEL`` at a time. A host
+whose helpers have no ``rhl-batch`` (remote-http-launcher 0.4.5: exit 127, or a guard that
+refuses the unknown helper) gets one call per helper instead, remembered for the rest of the
+command. A dead host costs its connect timeout and one error per call; no other host waits.
 
 Local calls run the helper's own code in this process (no interpreter start-up), with the
 same argument parser the installed ``rhl-*`` scripts use.
@@ -13,17 +19,15 @@ same argument parser the installed ``rhl-*`` scripts use.
 
 from __future__ import annotations
 
-import os
+import functools
 import shlex
-import subprocess
-import sys
 import threading
 
-from remote_http_launcher.launch.executors import (  # the launcher's SSH contract, shared
+from remote_http_launcher import transport as _transport
+from remote_http_launcher.transport import (  # the one SSH transport, shared with the launcher
     CONNECT_TIMEOUT,
     CONTROL_PERSIST,
     PATH_PREPEND,
-    control_directory,
     helpers_missing,
     helpers_missing_message,
     unreachable_message,
@@ -33,7 +37,7 @@ from .errors import HelperFailed, HostUnreachable, ServiceError
 
 TYPE_CHECKING = False  # the commands' fast path imports this module: no typing at run time
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import IO
 
 #: Bound for one helper call; ``logs --follow`` is the only unbounded one.
@@ -108,23 +112,20 @@ class Result:
 
 
 def lacks_size_option(outcome: Outcome) -> bool:
-    """rhl-ps-persistent of remote-http-launcher 0.4.5 has no ``--size``: ask again without."""
-    return isinstance(outcome, Result) and outcome.rc == 2 and "--size" in outcome.stderr
+    """rhl-ps-persistent of remote-http-launcher 0.4.5 has no ``--size``: ask again without.
+    (A usage error, exit 2; 0.4.5 itself takes the unknown option for a path: exit 1,
+    ``rhl: path must be absolute: '--size'``.)"""
+    if not isinstance(outcome, Result):
+        return False
+    return (outcome.rc == 2 and "--size" in outcome.stderr) or (
+        outcome.rc == 1 and "path must be absolute: '--size'" in outcome.stderr
+    )
 
 
 def remote_command(helper: str, args: Sequence[str]) -> str:
-    """The remote shell command: PATH prepend, then every word quoted.
-
-    A leading ``~/`` stays unquoted so that the remote shell expands it to the remote home
-    (helpers of remote-http-launcher 0.4.5 do not expand ``~`` themselves); rhl-guard,
-    which runs no shell, reads the same text and expands ``~`` itself."""
-    words = [PATH_PREPEND, shlex.quote(helper)]
-    for arg in args:
-        if arg.startswith("~/") and len(arg) > 2:
-            words.append("~/" + shlex.quote(arg[2:]))
-        else:
-            words.append(shlex.quote(arg))
-    return " ".join(words)
+    """The remote shell command: PATH prepend, then every word quoted (a leading ``~/``
+    stays unquoted so that the remote shell expands it; rhl-guard expands it itself)."""
+    return _transport.remote_command([helper, *args], expand_home=True)
 
 
 _control_dir: str | None = None
@@ -134,82 +135,84 @@ def control_dir() -> str:
     """The launcher's ControlMaster directory: the commands and the launcher share masters."""
     global _control_dir
     if _control_dir is None:
-        _control_dir = control_directory()
+        try:
+            _control_dir = _transport.control_directory()
+        except _transport.TransportError as exc:
+            raise ServiceError(str(exc)) from None
     return _control_dir
 
 
+def host_transport(target: str) -> _transport.Transport:
+    """The one :class:`~remote_http_launcher.transport.Transport` of ``target`` in this process."""
+    return _transport.transport(target, control_dir=control_dir())
+
+
 def ssh_argv(target: str, helper: str, args: Sequence[str]) -> list[str]:
-    return [
-        "ssh",
-        "-o", "BatchMode=yes",
-        "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
-        "-o", f"ControlPath={os.path.join(control_dir(), '%C')}",
-        "-o", "ControlMaster=auto",
-        "-o", f"ControlPersist={CONTROL_PERSIST}",
-        "-n", target, remote_command(helper, args),
-    ]  # fmt: skip
+    """The local ``ssh`` argv of one helper call (what :func:`run` executes)."""
+    return host_transport(target).argv([helper, *args], expand_home=True)
+
+
+__all__ = ["CONNECT_TIMEOUT", "CONTROL_PERSIST", "PATH_PREPEND"]
 
 
 # -- local calls ------------------------------------------------------------------------------
 
-_LOCAL_LOCK = threading.Lock()  # stdout/stderr redirection is process-wide
-
 
 def _run_local(call: Call, stdout: IO[str] | None) -> Result:
-    """Run the helper's body in this process. ``stdout`` given: stream into it (passthrough)."""
-    import contextlib
-    import importlib
+    """Run the helper in this process through the public runner (the same table, parser and
+    body as the installed ``rhl-*`` script). ``stdout`` given: stream into it (passthrough)."""
     import io
 
-    from remote_http_launcher.cli import COMMAND_MODULES
-    from remote_http_launcher.cli._fastparse import NotFast, parse
-    from remote_http_launcher.cli._out import run_reporting
-    from remote_http_launcher.cli._specs import SPECS
+    from remote_http_launcher.commands import invoke
 
-    spec = SPECS[call.helper]
-    try:
-        values = parse(spec, list(call.args))
-    except NotFast:
-        return _run_local_subprocess(call, stdout)
-    body = importlib.import_module(f"remote_http_launcher.helpers.{COMMAND_MODULES[call.helper]}").run
     # A text stream with a byte buffer beneath, as a real stdout has: rhl-logs copies bytes.
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
     err = io.StringIO()
-    with _LOCAL_LOCK, contextlib.redirect_stdout(stdout or out), contextlib.redirect_stderr(err):
-        rc = run_reporting(call.helper, spec["usage_exit_code"], lambda: body(**values))
+    rc = invoke(call.helper, list(call.args), stdout=stdout or out, stderr=err)
     out.flush()
     return Result(call, rc, raw.getvalue().decode("utf-8", errors="replace"), err.getvalue())
-
-
-def _run_local_subprocess(call: Call, stdout: IO[str] | None) -> Result:
-    argv = [sys.executable, "-m", "remote_http_launcher.cli", call.helper, *call.args]
-    return _communicate(call, argv, stdout, CALL_TIMEOUT)
 
 
 # -- remote calls -----------------------------------------------------------------------------
 
 
-def _communicate(call: Call, argv: list[str], stdout: IO[str] | None, timeout: float | None) -> Result:
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        close_fds=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    if stdout is None:
+def _run_remote(call: Call, stdout: IO[str] | None, timeout: float | None) -> Result:
+    assert call.target is not None
+    link = host_transport(call.target)
+    if stdout is not None:
+        result = _stream_remote(call, link, stdout)
+    else:
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise ServiceError(f"{call.helper} on {call.where} did not answer within {timeout:g} s") from None
-        return Result(call, proc.returncode, out, err)
-    # Passthrough: copy output as it comes (logs --follow), collect stderr on the side.
+            done = link.run([call.helper, *call.args], timeout=timeout, expand_home=True)
+        except _transport.TransportError as exc:
+            raise ServiceError(f"{call.helper} on {call.where}: {exc}") from None
+        result = Result(call, done.rc, _text(done.stdout), _text(done.stderr))
+    return _diagnose(result)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _diagnose(result: Result) -> Result:
+    """ssh's own failure (255) and a helper missing on the host are errors, not outcomes."""
+    call = result.call
+    assert call.target is not None
+    if result.rc == _transport.SSH_FAILED:
+        raise HostUnreachable(unreachable_message(call.target, result.error_line()))
+    if helpers_missing(result.rc, result.stderr):
+        raise HelperFailed(helpers_missing_message(call.helper, call.target), 127)
+    return result
+
+
+def _stream_remote(call: Call, link: _transport.Transport, stdout: IO[str]) -> Result:
+    """Passthrough: copy output as it comes (logs --follow), collect stderr on the side."""
+    try:
+        proc = link.popen([call.helper, *call.args], expand_home=True, text=True)
+    except _transport.TransportError as exc:
+        raise ServiceError(f"{call.helper} on {call.where}: {exc}") from None
+    assert proc.stdout is not None and proc.stderr is not None
     errors: list[str] = []
     reader = threading.Thread(target=lambda: errors.extend(proc.stderr or ()), daemon=True)
     reader.start()
@@ -226,14 +229,94 @@ def _communicate(call: Call, argv: list[str], stdout: IO[str] | None, timeout: f
     return Result(call, proc.returncode, "", "".join(errors))
 
 
-def _run_remote(call: Call, stdout: IO[str] | None, timeout: float | None) -> Result:
-    assert call.target is not None
-    result = _communicate(call, ssh_argv(call.target, call.helper, call.args), stdout, timeout)
-    if result.rc == 255:
-        raise HostUnreachable(unreachable_message(call.target, result.error_line()))
-    if helpers_missing(result.rc, result.stderr):
-        raise HelperFailed(helpers_missing_message(call.helper, call.target), 127)
-    return result
+# -- one round per host -----------------------------------------------------------------------
+
+BATCH_HELPER = "rhl-batch"
+#: Hosts whose helpers cannot run ``rhl-batch`` (found in this process): one call per helper.
+_NO_BATCH: set[str] = set()
+_NO_BATCH_LOCK = threading.Lock()
+
+
+class _NotABatchAnswer(Exception):
+    """The host answered the batch, but not as ``rhl-batch`` does (an older installation)."""
+
+    def __init__(self, remember: bool) -> None:
+        super().__init__()
+        self.remember = remember
+
+
+def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
+    """All ``calls`` (to ``target``) in one ``rhl-batch`` invocation: one SSH session."""
+    import json
+
+    lines = [_transport.command_line([c.helper, *c.args], expand_home=True) for c in calls]
+    link = host_transport(target)
+    try:
+        done = link.run([BATCH_HELPER, *lines], timeout=timeout)
+    except _transport.TransportError as exc:
+        error = ServiceError(f"{BATCH_HELPER} on {target}: {exc}")
+        return [error for _call in calls]
+    if done.rc == _transport.SSH_FAILED:
+        unreachable = HostUnreachable(unreachable_message(target, done.error_line()))
+        return [unreachable for _call in calls]
+    if done.rc != 0:
+        # 127: no rhl-batch (0.4.5); 77: a guard refused it (unknown helper, or one line
+        # refused: then each call gets its own answer); anything else: not our rhl-batch.
+        raise _NotABatchAnswer(remember=f"{BATCH_HELPER}: line " not in _text(done.stderr))
+    records = []
+    for line in done.stdout.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise _NotABatchAnswer(remember=True) from None
+        if not isinstance(record, dict) or not isinstance(record.get("rc"), int):
+            raise _NotABatchAnswer(remember=True)
+        records.append(record)
+    if len(records) != len(calls):
+        raise _NotABatchAnswer(remember=True)
+    outcomes: list[Outcome] = []
+    for call, record in zip(calls, records):
+        result = Result(call, record["rc"], str(record.get("stdout") or ""), str(record.get("stderr") or ""))
+        try:
+            outcomes.append(_diagnose(result))
+        except ServiceError as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _run_host(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
+    """One host's round: a single call as is, several as one batch (or, on a host without
+    ``rhl-batch``, one call per helper over the shared master connection)."""
+    if len(calls) > 1 and target not in _NO_BATCH:
+        try:
+            return _run_batch(target, calls, None if timeout is None else timeout * min(len(calls), 5))
+        except _NotABatchAnswer as exc:
+            if exc.remember:
+                with _NO_BATCH_LOCK:
+                    _NO_BATCH.add(target)
+    return _run_each(calls, timeout)
+
+
+def _run_each(calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
+    """One call per helper: the first alone (it opens the master connection, or finds that
+    the host is down), the rest side by side over it."""
+    outcomes: list[Outcome] = [_outcome(calls[0], timeout)]
+    if isinstance(outcomes[0], HostUnreachable):
+        return outcomes * len(calls)
+    rest = list(calls[1:])
+    if len(rest) <= 1:
+        return outcomes + [_outcome(call, timeout) for call in rest]
+    jobs: list[Callable[[], Outcome]] = [functools.partial(_outcome, call, timeout) for call in rest]
+    return outcomes + _transport.run_many(jobs, max_parallel=8)
+
+
+def _outcome(call: Call, timeout: float | None) -> Outcome:
+    try:
+        return run(call, timeout=timeout)
+    except ServiceError as exc:
+        return exc
 
 
 # -- the dispatcher ---------------------------------------------------------------------------
@@ -250,46 +333,80 @@ if TYPE_CHECKING:
     Outcome = Result | ServiceError
 
 
+_SENT_AHEAD: dict[tuple[str | None, str, tuple[str, ...]], list[Outcome]] = {}
+_SENT_AHEAD_LOCK = threading.Lock()
+_sent_at = 0.0
+#: Answers sent ahead are for the step that follows at once, never for a later command.
+SENT_AHEAD_LIFETIME = 60.0
+
+
+def send_ahead(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> None:
+    """Run the remote ``calls`` now, in one round per host, because the command will need
+    them all but asks for them in steps (e.g. ``ps``: the state rows, then the persistent
+    walks, which do not depend on the rows). The next :func:`run_many` that asks for an
+    identical call takes its answer from here, once. Answers not taken are dropped by the
+    next ``send_ahead`` and ignored after :data:`SENT_AHEAD_LIFETIME` seconds."""
+    import time
+
+    global _sent_at
+    remote = [call for call in calls if call.target is not None]
+    with _SENT_AHEAD_LOCK:
+        _SENT_AHEAD.clear()
+    outcomes = run_many(remote, timeout=timeout)
+    with _SENT_AHEAD_LOCK:
+        _sent_at = time.monotonic()
+        for call, outcome in zip(remote, outcomes):
+            _SENT_AHEAD.setdefault((call.target, call.helper, call.args), []).append(outcome)
+
+
+def _taken_ahead(call: Call) -> Outcome | None:
+    if not _SENT_AHEAD:
+        return None
+    import time
+
+    with _SENT_AHEAD_LOCK:
+        if time.monotonic() - _sent_at > SENT_AHEAD_LIFETIME:
+            _SENT_AHEAD.clear()
+            return None
+        found = _SENT_AHEAD.get((call.target, call.helper, call.args))
+        if not found:
+            return None
+        outcome = found.pop(0)
+        if not found:
+            del _SENT_AHEAD[(call.target, call.helper, call.args)]
+        return outcome
+
+
 def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Outcome]:
-    """Run calls concurrently, one SSH master per host; results in the order of ``calls``.
+    """Run calls, one round trip per host, hosts side by side; results in the order of ``calls``.
 
     A host that cannot be reached yields a :class:`HostUnreachable` for each of its calls
     (the others still run): one dead frontend must not hide the rest."""
     outcomes: list[Outcome | None] = [None] * len(calls)
     by_host: dict[str | None, list[int]] = {}
     for index, call in enumerate(calls):
-        by_host.setdefault(call.target, []).append(index)
-
-    def one(index: int) -> None:
-        try:
-            outcomes[index] = run(calls[index], timeout=timeout)
-        except ServiceError as exc:
-            outcomes[index] = exc
-
-    def host_batch(indexes: list[int]) -> None:
-        first, rest = indexes[0], indexes[1:]
-        one(first)  # becomes the master connection (or finds it already up)
-        if isinstance(outcomes[first], HostUnreachable):
-            for index in rest:
-                outcomes[index] = outcomes[first]
-            return
-        if len(rest) <= 1:
-            for index in rest:
-                one(index)
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(8, len(rest))) as pool:
-            list(pool.map(one, rest))
-
+        outcomes[index] = _taken_ahead(call)
+        if outcomes[index] is None:
+            by_host.setdefault(call.target, []).append(index)
     local = by_host.pop(None, [])
-    threads = [
-        threading.Thread(target=host_batch, args=(indexes,), daemon=True) for indexes in by_host.values()
-    ]
-    for thread in threads:
-        thread.start()
+    hosts = list(by_host.items())
+
+    def host_round(target: str | None, indexes: list[int]) -> None:
+        assert target is not None
+        for index, outcome in zip(indexes, _run_host(target, [calls[i] for i in indexes], timeout)):
+            outcomes[index] = outcome
+
+    jobs: list[Callable[[], None]] = [functools.partial(host_round, *host) for host in hosts]
+    rounds = threading.Thread(
+        target=_transport.run_many,
+        args=(jobs,),
+        name="rhl-hosts",
+        daemon=True,
+    )
+    if hosts:
+        rounds.start()
     for index in local:  # in this thread: stdout redirection is process-wide
-        one(index)
-    for thread in threads:
-        thread.join()
+        outcomes[index] = _outcome(calls[index], timeout)
+    if hosts:
+        rounds.join()
     return [o for o in outcomes if o is not None]

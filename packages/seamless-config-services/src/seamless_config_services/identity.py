@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from .plugins import service_types
 from .services.base import KeyIdentity
 
 
@@ -33,6 +32,8 @@ def _meta(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
 def parse_key(key: str, known_clusters: Collection[str] = ()) -> KeyIdentity | None:
     """The identity a key alone gives, asking the service types with the longest names first
     (so a type named ``dask`` never claims ``daskserver-...`` keys)."""
+    from .plugins import service_types  # only for keys without meta: ps rows rarely need it
+
     for service_type in sorted(service_types().by_name.values(), key=lambda t: len(t.name), reverse=True):
         found = service_type.parse_key(key, known_clusters)
         if found is not None:

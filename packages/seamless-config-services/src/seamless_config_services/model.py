@@ -3,13 +3,22 @@
 The config layer (:mod:`seamless_config_services.config`) builds these from the YAML files;
 service types (:mod:`seamless_config_services.services`) read them. They hold validated,
 defaulted values only, so nothing downstream re-checks types.
+
+:class:`Request` is what a command asks for: its selection flags. Each flag is declared once,
+as a field of :class:`Request` whose metadata (:func:`flag`) carries its help text, value
+kind and shell completion (:mod:`seamless_config_services.completion`); the click options of
+every ``seamless-service-*`` command are derived from these fields
+(:func:`seamless_config_services.cli._common.selection_options`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .rows import Filters
 
 #: The synthetic cluster and project of SEAMLESS_CACHE mode (same names as seamless-config).
 CACHE_CLUSTER = "__SEAMLESS_CACHE__"
@@ -131,3 +140,87 @@ class Configuration:
     def is_local(self, cluster: str) -> bool:
         """Only the ``local_cluster`` runs without SSH."""
         return cluster == self.clusters.local_cluster
+
+
+# -- what a command asks for -------------------------------------------------------------------
+
+#: How a selection flag's value is checked on the command line: ``service`` (a registered
+#: service type), ``name`` (any text, ``metavar``), ``choice`` (one of ``choices``),
+#: ``directory`` (a path that is not a file).
+FLAG_KINDS = ("service", "name", "choice", "directory")
+
+
+#: What a flag's value completes to in the shell (``complete``): a completer of
+#: :mod:`seamless_config_services.completion` (``None``: only what its ``kind`` gives, e.g. the
+#: ``choices``, or directories for ``directory``).
+COMPLETERS = ("services", "clusters", "projects", "subprojects", "stages", "substages", "queues", "frontends")
+
+
+def flag(
+    help: str,
+    *,
+    metavar: str | None = None,
+    kind: str = "name",
+    choices: tuple[str, ...] = (),
+    complete: str | None = None,
+) -> Any:
+    """A :class:`Request` field declaring one selection flag (default ``None``: not given)."""
+    assert kind in FLAG_KINDS, kind
+    assert complete is None or complete in COMPLETERS, complete
+    metadata = {"help": help, "metavar": metavar, "kind": kind, "choices": choices, "complete": complete}
+    return field(default=None, metadata=metadata)
+
+
+@dataclass
+class Request:
+    """The selection flags of a command; ``None`` = not given (the files decide).
+
+    The fields, in this order, are the flags ``--service``, ``--cluster``, ... of every
+    ``seamless-service-*`` command (seamless-config 0.3.2's flags, same meaning); their
+    metadata is the one declaration the command line is built from."""
+
+    service: str | None = flag(
+        "hashserver, database, jobserver, daskserver, pure-daskserver, or a plugin's type.",
+        kind="service",
+        complete="services",
+    )
+    cluster: str | None = flag(
+        "Cluster (default: from seamless.profile.yaml).", metavar="NAME", complete="clusters"
+    )
+    project: str | None = flag(
+        "Project (default: from seamless.yaml); SEAMLESS_CACHE: the SEAMLESS_CACHE directory.",
+        metavar="NAME",
+        complete="projects",
+    )
+    subproject: str | None = flag("Subproject (may contain '/').", metavar="NAME", complete="subprojects")
+    stage: str | None = flag(
+        "Stage; its 'stage NAME' blocks in the command files apply.", metavar="NAME", complete="stages"
+    )
+    substage: str | None = flag("Substage (jobserver, daskserver).", metavar="NAME", complete="substages")
+    mode: str | None = flag(
+        "Hashserver/database instance mode.  [default: rw]", kind="choice", choices=("ro", "rw")
+    )
+    queue: str | None = flag("Queue of the cluster (dask services).", metavar="NAME", complete="queues")
+    frontend_name: str | None = flag(
+        "Use the frontend with this hostname.", metavar="HOSTNAME", complete="frontends"
+    )
+    workdir: str | None = flag(
+        "Read seamless.yaml / seamless.profile.yaml from DIR instead of the current directory.",
+        metavar="DIR",
+        kind="directory",
+    )
+
+    def filters(self, status: str | None = None) -> Filters:
+        """The rows this selection keeps (only explicit flags filter)."""
+        from .rows import Filters
+
+        return Filters(
+            service=self.service,
+            cluster=self.cluster,
+            project=self.project,
+            subproject=self.subproject or None,
+            stage=self.stage or None,
+            substage=self.substage or None,
+            mode=self.mode,
+            status=status,
+        )

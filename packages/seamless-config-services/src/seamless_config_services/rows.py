@@ -1,8 +1,7 @@
 """``seamless-service-ps`` rows: their fields, filters and rendering.
 
-Pure functions over plain dicts, with no imports beyond the standard library's cheapest:
-the fast path of the commands (:mod:`.fast`) renders rows with this very code, so a table
-printed in 40 ms is the same table the full path prints.
+Pure functions over plain dicts, with no imports beyond the standard library's cheapest
+(every ``seamless-service-ps`` imports this module, so it adds nothing to start-up).
 """
 
 from __future__ import annotations
@@ -20,9 +19,23 @@ WIDE_COLUMNS = (
     "CLUSTER", "SERVICE", "MODE", "PROJECT", "STAGE", "SUBSTAGE",
     "PROCESS", "PORT", "PERSISTENT", "SIZE", "HOST", "KEY",
 )  # fmt: skip
+#: What ``-l``/``--long`` adds after PROCESS (operators' columns: supervisorctl, pm2, compose).
+LONG_COLUMNS = ("PID", "UPTIME", "EXIT")
+#: Every value of PROCESS (``--status`` accepts each).
+PROCESS_STATES = (
+    "running", "starting", "failed", "stale", "untracked", "corrupt", "client", "absent", "unreachable",
+)  # fmt: skip
+#: The states computed by ``rhl-ps`` itself (the others are the client's: a filter on them
+#: is applied here, never sent to the helper).
+HELPER_STATES = ("running", "starting", "failed", "stale", "untracked", "corrupt")
+#: States whose recorded PID is a live process (PID and UPTIME are shown for these only).
+LIVE_STATES = ("running", "starting", "untracked")
 IDENTITY_FIELDS = ("service", "cluster", "mode", "project", "subproject", "stage", "substage", "queue")
 #: The other fields of every row (``exit``: the server's exit record, or null).
-ROW_FIELDS = ("process", "port", "persistent", "size", "key", "path", "host", "jobs", "exit")
+ROW_FIELDS = (
+    "process", "port", "persistent", "size", "key", "path", "host", "jobs", "exit", "leftovers",
+    "pid", "launched_at", "uptime",
+)  # fmt: skip
 CACHE_CLUSTER = "__SEAMLESS_CACHE__"
 CACHE_PROJECT = "__TOPLEVEL__"
 CACHE_ALIAS = "SEAMLESS_CACHE"
@@ -133,14 +146,6 @@ def empty_row(**values: Any) -> dict[str, Any]:
     return row
 
 
-def meta_identity(state_row: dict[str, Any]) -> dict[str, Any] | None:
-    """Identity from the row's ``meta`` block, or None when it has no service name."""
-    meta = state_row.get("meta")
-    if not isinstance(meta, dict) or not isinstance(meta.get("service"), str) or not meta["service"]:
-        return None
-    return {name: (meta.get(name) if isinstance(meta.get(name), str) else None) for name in IDENTITY_FIELDS}
-
-
 def process_row(
     state_row: dict[str, Any], identity: dict[str, Any], *, host: str | None, client: bool
 ) -> dict[str, Any]:
@@ -155,17 +160,97 @@ def process_row(
         named = state_row.get("ssh_host") or state_row.get("host")
         shown_host = named if isinstance(named, str) and named else None
     port = state_row.get("port")
+    pid = state_row.get("pid")
+    launched_at = state_row.get("launched_at")
+    if not _is_number(launched_at) or client:
+        launched_at = None
     # Why a service is gone (rhl-ps's exit record, remote-http-launcher >= 0.5; null before).
     exit_record = state_row.get("exit")
     return empty_row(
         **identity,
         process=status,
         exit=exit_record if isinstance(exit_record, dict) else None,
+        # Live members of a crashed leader's process group (rhl-ps >= 0.5; null before).
+        leftovers=_pids(state_row.get("leftovers")),
         port=port if isinstance(port, int) and not isinstance(port, bool) and port else None,
+        # The recorded PID (server state; the lock owner's for an untracked service). The
+        # table shows it only while the process lives (LIVE_STATES); JSON always.
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) and not client else None,
+        launched_at=launched_at,
+        uptime=_uptime(status, launched_at),
         key=state_row.get("key"),
         host=shown_host or "localhost",
         _target=None if client else host,  # where the helpers for this row run (None: here); never printed
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _uptime(status: Any, launched_at: Any) -> int | None:
+    """Whole seconds since ``launched_at`` (the state's epoch seconds) while the service
+    runs or starts; null otherwise (a stopped service has no uptime)."""
+    if status not in ("running", "starting") or not _is_number(launched_at):
+        return None
+    import time
+
+    return max(0, int(time.time() - float(launched_at)))
+
+
+def uptime_cell(seconds: Any) -> str | None:
+    """``42s``, ``3m05s``, ``2h07m``, ``3d04h``: the two leading units, as ps/pm2 show them."""
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        return None
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def signal_name(number: Any) -> str:
+    """``SIGKILL`` for 9 (the number itself for one this system does not name)."""
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except (ValueError, TypeError):
+        return f"signal {number}"
+
+
+def exit_cell(row: dict[str, Any]) -> str | None:
+    """Why the service is gone, from the exit record (remote-http-launcher >= 0.5):
+    ``stopped`` (by us; ``stopped (SIGKILL)`` when it took a kill), ``exited N``,
+    ``killed SIGNAME`` (a signal we did not send), ``idle exit`` (its own ``--timeout``),
+    ``unknown``; a record guessed after the fact (no supervisor saw the exit) adds
+    `` (inferred)``. None while it runs, and for rows without a record."""
+    record = row.get("exit")
+    if not isinstance(record, dict):
+        return None
+    reason, code, number = record.get("reason"), record.get("code"), record.get("signal")
+    if reason == "stopped":
+        text = f"stopped ({signal_name(number)})" if isinstance(number, int) and number != 2 else "stopped"
+    elif reason == "exited":
+        text = f"exited {code}" if isinstance(code, int) else "exited"
+    elif reason == "killed":
+        text = f"killed {signal_name(number)}" if isinstance(number, int) else "killed"
+    elif reason == "idle":
+        text = "idle exit"
+    else:
+        text = "unknown"
+    return f"{text} (inferred)" if record.get("inferred") else text
+
+
+def _pids(value: Any) -> list[int] | None:
+    if not isinstance(value, list):
+        return None
+    return [pid for pid in value if isinstance(pid, int) and not isinstance(pid, bool)]
 
 
 def mark_not_applicable(
@@ -210,6 +295,12 @@ def jobs_cell(jobs: Any) -> str | None:
     return f"{text}, {jobs['other']} other" if jobs.get("other") else text
 
 
+def long_cells(row: dict[str, Any]) -> list[Any]:
+    """The PID, UPTIME and EXIT cells (``-l``): PID only while the process lives."""
+    live = row.get("process") in LIVE_STATES
+    return [row.get("pid") if live else None, uptime_cell(row.get("uptime")), exit_cell(row)]
+
+
 def table_cells(row: dict[str, Any], wide: bool) -> list[Any]:
     service = row.get("service")
     stage = row.get("stage")
@@ -234,7 +325,17 @@ def table_cells(row: dict[str, Any], wide: bool) -> list[Any]:
     ]  # fmt: skip
 
 
-def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_cluster: bool = False) -> str:
+def format_table(
+    rows: Sequence[dict[str, Any]],
+    *,
+    wide: bool = False,
+    with_cluster: bool = False,
+    long: bool = False,
+    colour: bool = False,
+) -> str:
+    """The table. ``long``: PID, UPTIME, EXIT after PROCESS. ``colour``: the PROCESS cell
+    in ANSI colour (green running, yellow starting, red failed/corrupt/unreachable, ...);
+    only ever asked for on a terminal, padding is computed on the plain text."""
     headers: list[str] = list(WIDE_COLUMNS if wide else COLUMNS)
     add_cluster = with_cluster and not wide
     if add_cluster:
@@ -245,6 +346,9 @@ def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_clu
     jobs_at = headers.index("SIZE") + 1
     if add_jobs:
         headers.insert(jobs_at, "JOBS")
+    process_at = headers.index("PROCESS")
+    if long:
+        headers[process_at + 1 : process_at + 1] = LONG_COLUMNS
     cells: list[list[str]] = [headers]
     for row in rows:
         values = table_cells(row, wide)
@@ -252,13 +356,39 @@ def format_table(rows: Sequence[dict[str, Any]], *, wide: bool = False, with_clu
             values = [row.get("cluster"), *values]
         if add_jobs:
             values.insert(jobs_at, jobs_cell(row.get("jobs")))
+        if long:
+            values[process_at + 1 : process_at + 1] = long_cells(row)
         cells.append(["-" if v is None or v == "" else str(v) for v in values])
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
-    return "".join(" ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in cells)
+    lines = []
+    for number, line in enumerate(cells):
+        padded = [c.ljust(w) for c, w in zip(line, widths)]
+        if colour and number and line[process_at] in COLOURS:
+            padded[process_at] = f"\x1b[{COLOURS[line[process_at]]}m{line[process_at]}\x1b[0m" + " " * (
+                widths[process_at] - len(line[process_at])
+            )
+        lines.append(" ".join(padded).rstrip() + "\n")
+    return "".join(lines)
+
+
+#: ANSI SGR colour of each PROCESS state in a coloured table (``seamless-service-ps`` on a
+#: terminal, unless ``NO_COLOR`` is set).
+COLOURS = {
+    "running": "32",
+    "starting": "33",
+    "failed": "31",
+    "corrupt": "31",
+    "unreachable": "31",
+    "untracked": "35",
+    "stale": "2",
+}
 
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``--json`` object: seamless-config 0.3.2's fields, plus the identity it lacked."""
+    """The ``--json`` object: seamless-config 0.3.2's fields, plus the identity it lacked,
+    named by its schema (``seamless-service-ps-row/1``)."""
+    from .schemas import stamp
+
     data = {name: value for name, value in row.items() if not name.startswith("_")}
     data["project"] = display_project({**row, "subproject": None})
-    return data
+    return stamp("seamless-service-ps-row", data)

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import dispatch
 from .dispatch import Call
 from .errors import ServiceError
-from .model import Configuration
-from .plugins import service_types
 from .rows import IDENTITY_FIELDS, Filters, Report, add_state_rows, empty_row
 from .rows import process_row as _process_row
+
+if TYPE_CHECKING:
+    from .model import Configuration
 
 
 def identity_fields(state_row: dict[str, Any], known_clusters: Iterable[str]) -> dict[str, Any]:
@@ -37,14 +38,6 @@ def process_row(
     state_row: dict[str, Any], *, host: str | None, client: bool, known: Iterable[str]
 ) -> dict[str, Any]:
     return _process_row(state_row, identity_fields(state_row, known), host=host, client=client)
-
-
-def mark_not_applicable(rows: list[dict[str, Any]]) -> None:
-    from . import rows as row_model
-
-    types = service_types().by_name
-    persistent = {name for name, t in types.items() if t.persistent}
-    row_model.mark_not_applicable(rows, persistent, set(types))
 
 
 # -- persistent walks -------------------------------------------------------------------------
@@ -83,6 +76,7 @@ class Walk:
 def cluster_walks(configuration: Configuration, cluster_name: str, service: str | None) -> list[Walk]:
     """The walks of every persistent service type on every frontend of a cluster."""
     from .hosts import frontend_target, selected_frontends
+    from .plugins import service_types
 
     walks: list[Walk] = []
     seen: set[tuple[str | None, str, str]] = set()

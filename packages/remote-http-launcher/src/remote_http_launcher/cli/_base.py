@@ -1,4 +1,5 @@
-"""The click side of every helper: the command class, parameter callbacks, settings."""
+"""The click side of the launcher's command (launch/cli.py) until it is click-free; the helpers use
+remote_http_launcher.commands (click for them is built from the table: commands/_click.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 import click
 
 from .._version import __version__
+from ..commands._parse import finite_float
 from ..errors import EXIT_ERROR, RhlError
+from ..output import finish, run_reporting, say
 from ..paths import validate_key
-from ._fastparse import finite_float
-from ._out import finish, run_reporting, say
 
 CONTEXT_SETTINGS: dict[str, Any] = {
     "help_option_names": ["-h", "--help"],

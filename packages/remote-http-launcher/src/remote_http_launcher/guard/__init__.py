@@ -42,7 +42,7 @@ MAX_REASON = 1000
 
 #: Variables the client side could have injected (AcceptEnv, ~/.ssh/environment) that change
 #: what a helper does; the guard removes them and sets its own from its options. Everything
-#: starting with RHL_ or _RHL_ goes too (RHL_NO_FAST_PATH, RHL_DEBUG, completion variables),
+#: starting with RHL_ or _RHL_ goes too (RHL_DEBUG, completion variables, anything new),
 #: except the plugin selection, which can only narrow what loads.
 SCRUBBED = frozenset(["REMOTE_HTTP_LAUNCHER_DIR", "SSH_ORIGINAL_COMMAND"])
 KEPT_RHL = frozenset(["RHL_PATH_POLICY_PLUGINS"])
@@ -332,32 +332,26 @@ _state = _State()
 
 
 def _run_helper(outcome: Outcome, policy: _Policy) -> int:
-    """Run the accepted helper in this process; return its exit code."""
-    import importlib
-
-    from ..cli import COMMAND_MODULES
-    from ..cli._out import finish, run_reporting
-    from ..cli._specs import SPECS
+    """Run the accepted helper in this process, with the values the guard checked; return its
+    exit code."""
+    from ..commands._run import render_info, run_parsed
+    from ..output import finish, run_reporting
     from ..policy import enforced
 
     helper = outcome.helper
     assert helper is not None
     sys.argv = [helper, *outcome.argv]
     if outcome.info:
-        if outcome.argv == ["--version"]:
-            from .._version import __version__
-
-            sys.stdout.write(f"{helper}, version {__version__}\n")
-        else:
-            from ..cli._helptext import HELP as HELPER_HELP
-
-            sys.stdout.write(HELPER_HELP[helper])
+        sys.stdout.write(render_info(helper, "version" if outcome.argv == ["--version"] else "help"))
         return finish(0)
-    enforced.install(policy.spec, policy.built)
+    enforced.install(policy.spec, policy.built, lambda *refusal: _auditor().helper_refusal(*refusal))
     _state.helper_started = True
-    body = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.helpers.{COMMAND_MODULES[helper]}").run
-    values = outcome.values or {}
-    return run_reporting(helper, SPECS[helper]["usage_exit_code"], lambda: body(**values))
+    if helper == "rhl-batch":  # every line was decided alone: run them with what was checked
+        from ..commands._batch import run_items
+
+        items = [([o.helper or "", *o.argv], o.values) for o in outcome.inner]
+        return run_reporting(helper, 2, lambda: run_items(items))
+    return run_parsed(helper, outcome.values or {})
 
 
 def _guard(config: GuardConfig) -> int:

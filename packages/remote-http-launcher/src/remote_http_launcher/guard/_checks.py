@@ -1,6 +1,7 @@
 """The guard's checks beyond the table and the parser, loaded only when a command needs them:
-paths against the policy (path helpers), hosts against this machine (network helpers), and
-the wording of a parser refusal (rejections). Each returns a reason, or None when fine.
+paths against the policy (path helpers) and hosts against this machine (network helpers). Each
+returns a reason, or None when fine. (A parser refusal is worded by the parser itself:
+``commands.parse``.)
 """
 
 from __future__ import annotations
@@ -91,40 +92,3 @@ def check_network(helper: str, values: dict[str, Any]) -> str | None:
         host = parsed.hostname
     reason = check_local_host(host)
     return None if reason is None else f"{helper}: {reason}"
-
-
-def explain(name: str, spec: dict[str, Any], argv: list[str]) -> str:
-    """Why the helper's parser refused ``argv``, as precisely as cheaply possible."""
-    options: dict[str, Any] = spec["options"]
-    seen: set[str] = set()
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        index += 1
-        if token == "--":
-            break
-        if not token.startswith("-") or token == "-":
-            if not spec["interspersed"]:
-                break
-            continue
-        option, has_value, _ = token.partition("=") if token.startswith("--") else (token, "", "")
-        entry = options.get(option)
-        if entry is None:
-            spelled = sorted(o for o in options if o.startswith(option) and o != option)
-            if spelled and option.startswith("--"):
-                return f"{name}: abbreviated option {option!r}: write it in full ({', '.join(spelled)})"
-            return f"{name}: unknown option {option!r}"
-        if entry[0] in seen and entry[1] != "multi":
-            return f"{name}: option {option!r} given more than once"
-        seen.add(entry[0])
-        if entry[1] == "flag":
-            if has_value:
-                return f"{name}: option {option!r} takes no value"
-        elif not has_value:
-            if index >= len(argv) or (argv[index].startswith("-") and argv[index] != "-"):
-                return f"{name}: option {option!r} requires a value"
-            index += 1
-    return (
-        f"{name}: arguments not accepted (wrong number of arguments, or an invalid key or value); "
-        f"see '{name} --help'"
-    )

@@ -8,7 +8,7 @@ with exactly what it checked.
 
 Order of checks (first failure wins): length; control characters; empty; shell quoting;
 ``NAME=value`` prefixes dropped; shell syntax; the fixed helper table; the helper's own
-parser (``cli._fastparse`` with the spec generated from the click command: no abbreviations,
+parser (``commands.parse``, the one parser every helper uses: no abbreviations,
 no unknown or repeated options, ``--`` honoured, values validated); path policy (for
 ``rhl-launch-service`` also every path in the service's own command line, see
 ``policy.service_args``); local hosts.
@@ -16,7 +16,8 @@ no unknown or repeated options, ``--`` honoured, values validated); path policy 
 
 from __future__ import annotations
 
-from ..cli import COMMAND_MODULES
+from ..commands._table import HELPERS
+from ..commands._words import SHELL_SPECIALS, TokenError, is_assignment, split  # noqa: F401 (re-exported)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
     from ..policy.base import PathPolicy
 
 #: The helpers a guarded key may run, by exact name: this installation's own helper commands
-#: (the fixed map in cli/__init__.py). Nothing else, whatever is on PATH; in particular not
-#: rhl-guard itself, and not the launcher (neither is a helper).
-TABLE = frozenset(COMMAND_MODULES)
+#: (the command table, ``commands.HELPERS``). Nothing else, whatever is on PATH; in particular
+#: not rhl-guard itself, and not the launcher (neither is a helper).
+TABLE = HELPERS
 #: Helpers that take client-chosen paths: refused unless a path policy is configured.
 PATH_HELPERS = frozenset(["rhl-clear", "rhl-ps-persistent", "rhl-launch-service"])
 #: Argument lists answered from static text, whatever the helper.
@@ -41,98 +42,13 @@ MAX_COMMAND = 131050
 _ASSIGNMENT_SPECIALS = frozenset("${}")
 
 
-# ------------------------------------------------------------------------ splitting words
-# SSH_ORIGINAL_COMMAND is split the way a POSIX shell would, without a shell. Quotes and
-# backslashes work as in sh ('...' literal; "..." with \" \\ \$ \` escapes; \x outside
-# quotes); nothing is expanded. Every character a shell would have *interpreted* (operators
-# ; & | < > ( ), expansions $ and backticks - also inside double quotes -, globs * ? [ ],
-# braces { }, ! and a word-initial #) is recorded per word, so that a command whose meaning
-# under a shell would differ from what the guard runs is refused. Clients that quote their
-# arguments (shlex.join, as 0.4.5's does) never produce such characters unquoted.
-# Hand-written rather than shlex: shlex imports re (milliseconds on every SSH call) and
-# cannot tell which characters were quoted.
-
-#: Characters a shell interprets when they appear unquoted.
-SHELL_SPECIALS = frozenset(";&|<>()`$*?[]{}!")
-_DOUBLE_QUOTE_ESCAPES = frozenset('"\\$`')
-
-
-class TokenError(Exception):
-    """The command cannot be split (unterminated quote, trailing backslash)."""
-
-
-def split(command: str) -> list[tuple[str, str]]:
-    """``[(word, specials)]``: each word, and the shell-interpreted characters it contained.
-
-    Words are separated by spaces only: the guard refuses every other whitespace character
-    (tab, newline, ...) before splitting.
-    """
-    words: list[tuple[str, str]] = []
-    index, length = 0, len(command)
-    while index < length:
-        if command[index] == " ":
-            index += 1
-            continue
-        parts: list[str] = []
-        specials: list[str] = []
-        if command[index] == "#":
-            specials.append("#")
-        while index < length and command[index] != " ":
-            char = command[index]
-            if char == "'":
-                end = command.find("'", index + 1)
-                if end < 0:
-                    raise TokenError("unterminated single quote")
-                parts.append(command[index + 1 : end])
-                index = end + 1
-            elif char == '"':
-                index += 1
-                while True:
-                    if index >= length:
-                        raise TokenError("unterminated double quote")
-                    char = command[index]
-                    if char == '"':
-                        index += 1
-                        break
-                    if char == "\\" and index + 1 < length and command[index + 1] in _DOUBLE_QUOTE_ESCAPES:
-                        parts.append(command[index + 1])
-                        index += 2
-                        continue
-                    if char in "$`":
-                        specials.append(char)
-                    parts.append(char)
-                    index += 1
-            elif char == "\\":
-                if index + 1 >= length:
-                    raise TokenError("trailing backslash")
-                parts.append(command[index + 1])
-                index += 2
-            else:
-                if char in SHELL_SPECIALS:
-                    specials.append(char)
-                parts.append(char)
-                index += 1
-        words.append(("".join(parts), "".join(specials)))
-    return words
-
-
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_NAME_CHARS = _NAME_START | frozenset("0123456789")
-
-
-def is_assignment(word: str) -> bool:
-    """True for ``NAME=value`` (NAME = ``[A-Za-z_][A-Za-z0-9_]*``), as a shell would assign."""
-    name, equals, _ = word.partition("=")
-    return bool(equals) and bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name)
-
-
 # ------------------------------------------------------------------------------- deciding
 
 
 class Outcome:
     """What :func:`decide` concluded. ``reason`` is None when the command is accepted."""
 
-    __slots__ = ("argv", "helper", "paths", "reason", "values")
+    __slots__ = ("argv", "helper", "inner", "paths", "reason", "values")
 
     def __init__(
         self,
@@ -147,6 +63,8 @@ class Outcome:
         self.argv = argv or []
         self.values = values
         self.paths = paths or []
+        #: For ``rhl-batch``: the accepted outcome of every line, in order.
+        self.inner: list[Outcome] = []
 
     @property
     def accepted(self) -> bool:
@@ -206,7 +124,13 @@ def _split(command: str) -> list[str]:
     return [word for word, _ in words[start:]]
 
 
-def decide(command: str, policy: Callable[[], PathPolicy | None], state_base: str | None = None) -> Outcome:
+def decide(
+    command: str,
+    policy: Callable[[], PathPolicy | None],
+    state_base: str | None = None,
+    *,
+    _in_batch: bool = False,
+) -> Outcome:
     """Decide about one ``SSH_ORIGINAL_COMMAND``; ``policy()`` gives the path policy (or None).
 
     ``policy`` is called only for the path helpers (it may load plugins); it may raise the
@@ -222,21 +146,19 @@ def decide(command: str, policy: Callable[[], PathPolicy | None], state_base: st
             if helper == "rhl-guard" or helper.endswith("/rhl-guard"):
                 raise _Rejected("rhl-guard cannot run itself")
             raise _Rejected(f"not an allowed helper: {helper[:120]!r}")
-        # Imported only now: a command refused above costs none of this.
-        from ..cli._fastparse import NotFast, parse
-        from ..cli._specs import SPECS
-
-        spec = SPECS.get(helper)
-        if spec is None:
-            raise _Rejected(f"helper not available in this installation: {helper}")
         if tuple(argv) in INFO_ARGV:
             return Outcome(None, helper, argv)
-        try:
-            values = parse(spec, argv)
-        except NotFast:
-            from ._checks import explain
+        # Imported only now: a command refused above costs none of this.
+        from ..commands._run import UsageError, parse
 
-            raise _Rejected(explain(helper, spec, argv)) from None
+        try:
+            values = parse(helper, argv)
+        except UsageError as exc:
+            raise _Rejected(f"{helper}: {exc.message}") from None
+        if helper == "rhl-batch":
+            if _in_batch:
+                raise _Rejected("rhl-batch cannot run inside rhl-batch")
+            return _decide_batch(argv, values["lines"], policy, state_base)
         paths: list[tuple[str, str, str]] = []
         reason = None
         if helper in PATH_HELPERS:
@@ -252,3 +174,34 @@ def decide(command: str, policy: Callable[[], PathPolicy | None], state_base: st
         return Outcome(None, helper, argv, values, paths)
     except _Rejected as exc:
         return Outcome(exc.reason)
+
+
+def _decide_batch(
+    argv: list[str],
+    lines: tuple[str, ...],
+    policy: Callable[[], PathPolicy | None],
+    state_base: str | None,
+) -> Outcome:
+    """``rhl-batch LINE...``: every line is decided exactly as if it came alone (same table,
+    parser, path policy, local hosts); the first refused line refuses the whole batch, so
+    nothing runs. A line must also be one that ``rhl-batch`` itself would run (no nested batch,
+    no ``rhl-launch-service``, no ``rhl-logs --follow``, no ``NAME=value`` prefix)."""
+    from ..commands._batch import follows, split_line
+    from ..errors import UsageProblem
+
+    inner: list[Outcome] = []
+    for line in lines:
+        outcome = decide(line, policy, state_base, _in_batch=True)
+        if outcome.reason is not None:
+            raise _Rejected(f"rhl-batch: line {line!r}: {outcome.reason}")
+        assert outcome.helper is not None
+        try:
+            split_line(line, TABLE)  # what a batch refuses beyond a lone call (NAME=value, nesting)
+        except UsageProblem as exc:
+            raise _Rejected(f"rhl-batch: {exc.message}") from None
+        if follows(outcome.helper, outcome.values):
+            raise _Rejected(f"rhl-batch: line {line!r}: rhl-logs --follow cannot run inside rhl-batch")
+        inner.append(outcome)
+    accepted = Outcome(None, "rhl-batch", argv, {"lines": lines}, [p for o in inner for p in o.paths])
+    accepted.inner = inner
+    return accepted

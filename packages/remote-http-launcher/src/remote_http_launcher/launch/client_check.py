@@ -23,10 +23,18 @@ if TYPE_CHECKING:
     from .config import Handshake
 
 
+#: Characters of a handshake path that URL building leaves as they are.
+_PLAIN_PATH = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/-._~")
+
+
 def target_of(handshake: Handshake | None) -> str:
     """Path and query of the handshake URL ("/" without a handshake)."""
     if handshake is None:
         return "/"
+    path = handshake.path or "/"
+    if not handshake.parameters and _PLAIN_PATH.issuperset(path) and not path.startswith("//"):
+        # What Handshake.url would give, without importing urllib.parse (launch path).
+        return path if path.startswith("/") else "/" + path
     url = handshake.url("h", 1)
     rest = url.split("/", 3)
     return "/" + (rest[3] if len(rest) > 3 else "")
@@ -34,17 +42,25 @@ def target_of(handshake: Handshake | None) -> str:
 
 def check(payload: dict[str, Any], handshake: Handshake | None, timeout: float = 10.0) -> str | None:
     """None if the service of a connection payload is alive by our rule; else why not."""
+    port_name = handshake.port_name if handshake is not None and handshake.port_name else None
+    return check_probe(payload, target_of(handshake), port_name, handshake is not None, timeout)
+
+
+def check_probe(
+    payload: dict[str, Any], target: str, port_name: str | None, strict: bool, timeout: float = 10.0
+) -> str | None:
+    """:func:`check` from the probe's parts (what :class:`.reuse.Plan` keeps without parsing the
+    configuration): GET ``target`` on ``payload[port_name or "port"]``; ``strict``: 2xx only."""
+    port_name = port_name or "port"
     host = payload.get("hostname")
-    port_name = handshake.port_name if handshake is not None and handshake.port_name else "port"
     port = payload.get(port_name)
     if not isinstance(host, str) or isinstance(port, bool) or not isinstance(port, int):
         return f"connection file lacks hostname or integer {port_name}"
-    target = target_of(handshake)
     try:
         status = http_status(host, port, target, timeout)
     except OSError as exc:
         return f"http://{host}:{port}{target}: {exc.strerror or exc}"
-    if handshake is not None and not 200 <= status < 300:
+    if strict and not 200 <= status < 300:
         return f"http://{host}:{port}{target} answered HTTP {status}"
     return None
 

@@ -1,19 +1,41 @@
-"""The launcher's command body, free of click (the plain command line never imports it).
+"""The launcher's command body: ``remote-http-launcher CONFIG [OPTIONS]``.
 
-``remote-http-launcher CONFIG [--connection-dir D] [--json] [--log-level L]`` is parsed by
-:func:`.fastpath.parse_argv` and runs here directly; anything else goes through the click
-command in :mod:`.cli`, which calls the same :func:`launch`.
+The command line is parsed by the command table (:mod:`remote_http_launcher.commands`, the
+one parser of every command) and arrives here as keyword arguments. The launch sequence
+starts with the reuse check: on a cache hit (:mod:`.reuse`) the configuration is not even
+parsed unless the connection file fails its check.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 from .errors import ConfigError, LauncherError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .config import Configuration
+
 #: Usage and configuration errors (the reference's argparse used 2 for usage errors).
 EXIT_USAGE = 2
+
+
+def load_configuration(
+    config: str, log_level: str | None, log_file: str | None, debug_log_file: str | None, idle_timeout: float
+) -> Configuration:
+    """Parse ``config`` with the command line's overrides; a configuration error (or a block too
+    large for the OS to pass, refused before anything starts) is a usage error, exit 2."""
+    from . import limits
+    from .config import Configuration
+
+    try:
+        configuration = Configuration.from_yaml(
+            config, log_level=log_level, log_file=log_file, debug_log_file=debug_log_file
+        )
+        limits.check(configuration, idle_timeout)
+    except ConfigError as exc:
+        raise LauncherError(f"invalid configuration {config}: {exc.message}", EXIT_USAGE) from None
+    return configuration
 
 
 def launch(
@@ -26,73 +48,39 @@ def launch(
     as_json: bool,
     idle_timeout: float,
 ) -> int:
-    from . import api, client_check, fastpath, limits, sequence
-    from .config import Configuration
+    """Bring the service up (or reuse it) and write its connection file; the exit code."""
+    from . import reuse, sequence
+    from .progress import Observer
 
+    overrides = [log_level, log_file, debug_log_file]
+    sig = reuse.signature(config)
+    directory = reuse.client_dir(connection_dir)
+
+    def load() -> Configuration:
+        return load_configuration(config, log_level, log_file, debug_log_file, idle_timeout)
+
+    plan = None if dry_run or sig is None else reuse.lookup(directory, config, sig, overrides, load)
+    cached = plan is not None
+    if plan is None:
+        configuration = load()
+        if dry_run:
+            sys.stdout.write(sequence.dry_run_command(configuration) + "\n")
+            return 0
+        plan = reuse.Plan.of(configuration)
     try:
-        sig = fastpath.signature(config)
-    except OSError:
-        sig = None
-    try:
-        configuration = Configuration.from_yaml(
-            config, log_level=log_level, log_file=log_file, debug_log_file=debug_log_file
+        observer = Observer(
+            plan.key, level=plan.level, log_file=plan.log_file, debug_log_file=plan.debug_log_file
         )
-        # Blocks too large for the OS to pass are refused here, before anything starts.
-        limits.check(configuration, idle_timeout)
-    except ConfigError as exc:
-        raise LauncherError(f"invalid configuration {config}: {exc.message}", EXIT_USAGE) from None
-    if dry_run:
-        sys.stdout.write(sequence.dry_run_command(configuration) + "\n")
-        return 0
-    try:
-        payload = api.run(
-            configuration,
-            connection_dir=connection_dir,
-            log_level=log_level,
-            log_file=log_file,
-            debug_log_file=debug_log_file,
-            idle_timeout=idle_timeout,
+        # This process ends once the service answers: a local launch helper runs in it.
+        payload = sequence.launch(
+            plan, connection_dir=directory, observer=observer, idle_timeout=idle_timeout, in_process=True
         )
     except LauncherError as exc:
-        raise SystemExit(exc.exit_code) from None  # the observer has said it already
-    if sig is not None:
-        handshake = configuration.handshake
-        entry = {
-            "key": configuration.key,
-            "target": client_check.target_of(handshake),
-            "port_name": handshake.port_name if handshake is not None else None,
-            "handshake": handshake is not None,
-            "log_level": configuration.log_level,
-            "log_files": bool(
-                configuration.log_file or configuration.debug_log_file or log_file or debug_log_file
-            ),
-            "ssh_target": configuration.ssh_target if configuration.is_remote else None,
-        }
-        fastpath.remember(config, connection_dir, entry, sig)
+        return exc.exit_code  # the observer has said it already
+    if sig is not None and not cached:
+        reuse.remember(directory, config, sig, overrides, plan)
     if as_json:
+        import json
+
         sys.stdout.write(json.dumps(payload, sort_keys=True) + "\n")
     return 0
-
-
-def run_plain(argv: list[str]) -> None:
-    """Run a plain command line without click and exit; return if the argv is not plain."""
-    from ..cli._out import run_reporting
-    from .fastpath import parse_argv
-
-    options = parse_argv(argv)
-    if options is None:
-        return
-
-    def action() -> int:
-        return launch(
-            config=options["config"],
-            connection_dir=options["connection_dir"],
-            dry_run=False,
-            log_level=options["log_level"],
-            log_file=None,
-            debug_log_file=None,
-            as_json=options["json"],
-            idle_timeout=60.0,
-        )
-
-    raise SystemExit(run_reporting("remote-http-launcher", EXIT_USAGE, action))

@@ -14,18 +14,34 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from . import client_check
-from .config import Configuration
-from .errors import LauncherError
-from .executors import Executor
-from .progress import Observer
+from .errors import LauncherError, LaunchFailed
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .config import Configuration
+    from .executors import Executor
+    from .progress import Observer
 
 
 def where(executor: Executor) -> str:
     """The host an error message names: the SSH host, or localhost (never a class name)."""
     return str(getattr(executor, "host", None) or "localhost")
+
+
+def launch_arguments(config: Configuration) -> list[str]:
+    """The ``rhl-launch-service`` options every launch sends (0.4.5's helper knows them all)."""
+    args = ["--key", config.key, "--workdir", config.workdir, "--network-interface", config.network_interface]
+    if config.conda:
+        args += ["--conda-env", config.conda]
+    if config.file_parameters is not None:
+        args += ["--parameters", json.dumps(config.file_parameters)]
+    if config.meta is not None:
+        args += ["--meta", json.dumps(config.meta)]
+    return args
 
 
 DEAD_GRACE = 2.0
@@ -142,8 +158,6 @@ def ensure(
     executor: Executor, config: Configuration, observer: Observer, idle_timeout: float
 ) -> tuple[dict[str, Any], str]:
     """Reuse, wait for, or launch the service on a 0.4.5 server; (state, outcome)."""
-    from .sequence import LaunchFailed, launch_arguments  # circular at import time only
-
     key = config.key
     _mtime, data = _inspect(executor, key)
     observer.phase("remote_check", f"found:{data.get('status')}" if data else "missing")

@@ -45,3 +45,11 @@ class ConfigError(LauncherError):
     def __reduce__(self) -> tuple[type[ConfigError], tuple[str | None, str]]:
         # Exceptions pickle through their args; ours has a different constructor signature.
         return (type(self), (self.field, self.detail))
+
+
+class LaunchFailed(LauncherError):
+    """The service did not come up; ``log_tail`` holds the end of its log."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(message)
+        self.log_tail = log_tail

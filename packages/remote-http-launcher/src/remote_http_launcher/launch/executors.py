@@ -9,21 +9,28 @@ the seeds' ``PATH`` prepend so that helpers installed in a conda base environmen
 
 from __future__ import annotations
 
-import os
-import shlex
+import io
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
 
 from .. import paths
+from ..transport import (  # the one SSH transport; re-exported for callers of this module
+    CONNECT_TIMEOUT,
+    CONTROL_PERSIST,
+    ENV_CONTROL_DIR,
+    PATH_PREPEND,
+    Transport,
+    TransportError,
+    helpers_missing,
+    helpers_missing_message,
+    unreachable_message,
+)
 from .errors import LauncherError
 
-#: Prepended to every remote helper call (the seeds' client-side PATH contract).
-PATH_PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
-CONNECT_TIMEOUT = 10
-#: How long an idle master connection stays up after the last call (seconds).
-CONTROL_PERSIST = 60
+__all__ = ["CONNECT_TIMEOUT", "CONTROL_PERSIST", "ENV_CONTROL_DIR", "PATH_PREPEND"]
+
 #: Upper bound for one helper call (the await helper has its own, shorter, timeouts).
 CALL_TIMEOUT = 900.0
 
@@ -33,10 +40,12 @@ LineCallback = Callable[[str], None]
 class HelperResult:
     """What one helper call returned."""
 
-    def __init__(self, rc: int, stdout: str, stderr: str) -> None:
+    def __init__(self, rc: int, stdout: str, stderr: str, *, timed_out: bool = False) -> None:
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
+        #: The call was killed at its timeout.
+        self.timed_out = timed_out
 
     def last_error_line(self) -> str:
         lines = [line for line in self.stderr.splitlines() if line.strip() and not line.startswith("@rhl-")]
@@ -91,7 +100,13 @@ def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: fl
 
     reader = threading.Thread(target=drain, name="rhl-helper-stdout", daemon=True)
     reader.start()
-    killer = threading.Timer(timeout, proc.kill)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        proc.kill()
+
+    killer = threading.Timer(timeout, expire)
     killer.daemon = True
     killer.start()
     err_lines = []
@@ -105,13 +120,53 @@ def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: fl
         rc = proc.wait()
     finally:
         killer.cancel()
-    return HelperResult(rc, "".join(chunks), "".join(err_lines))
+    return HelperResult(rc, "".join(chunks), "".join(err_lines), timed_out=expired.is_set())
+
+
+class _LineStream(io.StringIO):
+    """The stderr of a helper run in this process: ``@rhl-`` progress lines go to ``on_line``
+    as they are written (the live line keeps moving), everything else is kept."""
+
+    def __init__(self, on_line: LineCallback | None) -> None:
+        super().__init__()
+        self._on_line = on_line
+        self._partial = ""
+        self._kept: list[str] = []
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if self._on_line is not None and line.startswith("@rhl-"):
+                self._on_line(line)
+            else:
+                self._kept.append(line + "\n")
+        return len(text)
+
+    def kept(self) -> str:
+        return "".join(self._kept) + self._partial
+
+
+#: Helpers a :class:`LocalExecutor` made with ``in_process=True`` runs in this very process,
+#: through the one runner (:func:`remote_http_launcher.commands.invoke`): a second interpreter
+#: would cost more than the whole check of a running service. ``rhl-launch-service`` forks its
+#: supervisor from here (it closes every descriptor but the service lock and imports nothing).
+IN_PROCESS = frozenset(["rhl-launch-service"])
 
 
 class LocalExecutor(Executor):
-    """Helpers of this very installation, run as subprocesses of ``sys.executable``."""
+    """Helpers of this very installation, as subprocesses of ``sys.executable``; with
+    ``in_process`` the launch helper runs in this process instead.
+
+    Only the launcher's command line asks for that: it is a small process that exits once the
+    service answers. A long-lived caller of the Python API (Seamless itself) must not be the
+    parent image of a supervisor that lives as long as the service.
+    """
 
     name = "LocalExecutor"
+
+    def __init__(self, *, in_process: bool = False) -> None:
+        self.in_process = in_process
 
     def call(
         self,
@@ -121,6 +176,15 @@ class LocalExecutor(Executor):
         on_line: LineCallback | None = None,
         timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
+        if self.in_process and helper in IN_PROCESS:
+            from ..commands import invoke
+
+            out = io.StringIO()
+            err = _LineStream(on_line)
+            rc = invoke(helper, args, stdout=out, stderr=err)
+            if rc == 130:  # ^C reached the helper's body: the launcher was interrupted
+                raise KeyboardInterrupt
+            return HelperResult(rc, out.getvalue(), err.kept())
         argv = [sys.executable, "-m", "remote_http_launcher.cli", helper, *args]
         proc = subprocess.Popen(
             argv,
@@ -136,53 +200,9 @@ class LocalExecutor(Executor):
         return paths.state_path(key)
 
 
-#: Overrides where ControlMaster sockets live (tests put them next to their private sshd).
-ENV_CONTROL_DIR = "RHL_CONTROL_DIR"
-
-
-def control_directory() -> str:
-    """A private directory for ControlMaster sockets (short path: sockets are limited to 108 bytes)."""
-    import warnings
-
-    import platformdirs
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        directory = os.environ.get(ENV_CONTROL_DIR) or platformdirs.user_runtime_dir("rhl")
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, mode=0o700, exist_ok=True)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    for path in (parent, directory):
-        st = os.lstat(path)
-        if st.st_uid != os.getuid() or (st.st_mode & 0o077 and path == directory):
-            raise LauncherError(f"refusing to use {path} for SSH control sockets: not private to this user")
-    return directory
-
-
-def unreachable_message(host: str, error: str) -> str:
-    """What an ssh exit status 255 means, and what to check (the launcher and the
-    seamless-service-* commands say it the same way)."""
-    return (
-        f"cannot reach {host} over SSH: {error} (check ssh_hostname in the configuration, "
-        f"and that 'ssh {host} true' works without a password)"
-    )
-
-
-def helpers_missing(rc: int, stderr: str) -> bool:
-    """The remote shell could not find the helper (exit 127, 'command not found')."""
-    return rc == 127 and "not found" in stderr.lower()
-
-
-def helpers_missing_message(helper: str, host: str) -> str:
-    return (
-        f"{helper} is not installed on {host} (not found even with "
-        "$HOME/miniforge3/bin:$HOME/miniconda3/bin prepended to PATH): run "
-        "'pip install remote-http-launcher' there, into the system Python or the conda base env"
-    )
-
-
 class SSHExecutor(Executor):
-    """Helpers on ``host``, reached through one OpenSSH master connection."""
+    """Helpers on ``host``, reached through the host's :class:`~remote_http_launcher.transport.Transport`
+    (one OpenSSH master connection, shared with the seamless-service-* commands)."""
 
     remote = True
 
@@ -190,33 +210,10 @@ class SSHExecutor(Executor):
         self.host = host
         self.name = f"SSHExecutor[{host}]"
         self.control_dir = control_dir
-        self._control_path: str | None = None
+        self.transport = Transport(host, control_dir=control_dir)
 
-    # -- the master connection -------------------------------------------------------------
-    def base_options(self) -> list[str]:
-        return ["-o", "BatchMode=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT}"]
-
-    def control_path(self) -> str:
-        if self._control_path is None:
-            self._control_path = os.path.join(self.control_dir or control_directory(), "%C")
-        return self._control_path
-
-    def mux_options(self) -> list[str]:
-        """Share one connection per host: the first call becomes the master (it stays up for
-        ControlPersist seconds after the last call), later calls ride it in milliseconds. If
-        two first calls race, the loser simply uses a connection of its own."""
-        return [
-            "-o",
-            f"ControlPath={self.control_path()}",
-            "-o",
-            "ControlMaster=auto",
-            "-o",
-            f"ControlPersist={CONTROL_PERSIST}",
-        ]
-
-    # -- helper calls ------------------------------------------------------------------------
     def remote_command(self, helper: str, args: list[str]) -> str:
-        return " ".join([PATH_PREPEND, shlex.quote(helper), *(shlex.quote(a) for a in args)])
+        return self.transport.text([helper, *args])
 
     def call(
         self,
@@ -226,69 +223,37 @@ class SSHExecutor(Executor):
         on_line: LineCallback | None = None,
         timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
-        import sh
-
         self._await_preconnect()
-        err_lines: list[str] = []
-
-        def stderr_line(line: str) -> None:
-            if on_line is not None and line.startswith("@rhl-"):
-                on_line(line.rstrip("\n"))
-            else:
-                err_lines.append(line)
-
-        # Our own timer, not sh's _timeout: that one polls and adds ~0.1 s to every call.
-        running = sh.Command("ssh")(
-            *self.base_options(),
-            *self.mux_options(),
-            "-n",
-            self.host,
-            self.remote_command(helper, args),
-            _ok_code=list(range(256)),
-            _return_cmd=True,
-            _bg=True,
-            _bg_exc=False,
-            _err=stderr_line,
-            _tty_out=False,
-            _decode_errors="replace",
-        )
-        expired = threading.Event()
-
-        def expire() -> None:
-            expired.set()
-            running.kill()
-
-        timer = threading.Timer(timeout, expire)
-        timer.daemon = True
-        timer.start()
         try:
-            done = running.wait()
-        except sh.SignalException:
-            if expired.is_set():
-                raise LauncherError(f"{helper} on {self.host} did not answer within {timeout:g} s") from None
-            raise LauncherError(f"ssh to {self.host} was killed while running {helper}") from None
-        finally:
-            timer.cancel()
-        stdout = done.stdout
-        text = stdout.decode(errors="replace") if isinstance(stdout, bytes) else str(stdout)
-        result = HelperResult(int(done.exit_code), text, "".join(err_lines))
+            proc = self.transport.popen([helper, *args], text=True)
+        except TransportError as exc:
+            raise LauncherError(str(exc)) from None
+        result = _pump(proc, on_line, timeout)
+        if result.timed_out:
+            raise LauncherError(f"{helper} on {self.host} did not answer within {timeout:g} s")
         self._diagnose(helper, result)
         return result
 
     def _await_preconnect(self) -> None:
-        """Let a master connection started ahead of time (see :func:`.fastpath.preconnect`)
-        finish authenticating, so this call rides it instead of opening a second one."""
-        from . import fastpath
+        """Let a master connection started ahead of time (``preconnect`` of the launcher's
+        reuse check) finish authenticating, so this call rides it instead of opening a
+        second one. Looked up in ``sys.modules``, not imported: only if that check ran (and
+        no import edge back from here to it)."""
+        import sys
 
-        if fastpath.PRECONNECT is None or fastpath.PRECONNECT[0] != self.host:
+        for name in ("reuse", "fastpath"):
+            module = sys.modules.get(f"{__package__}.{name}")
+            started = getattr(module, "PRECONNECT", None)
+            if started is None or started[0] != self.host:
+                continue
+            proc = started[1]
+            module.PRECONNECT = None  # type: ignore[union-attr]
+            try:
+                proc.wait(timeout=self.transport.connect_timeout * 3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             return
-        proc = fastpath.PRECONNECT[1]
-        fastpath.PRECONNECT = None
-        try:
-            proc.wait(timeout=CONNECT_TIMEOUT * 3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
     def _diagnose(self, helper: str, result: HelperResult) -> None:
         if result.rc == 255:

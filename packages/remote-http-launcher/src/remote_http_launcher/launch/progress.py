@@ -17,9 +17,13 @@ import errno
 import os
 import stat
 import sys
-import threading
 import time
-from typing import IO
+from _thread import allocate_lock  # builtin: ``threading`` only for the live line's ticker
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from typing import IO
 
 LEVELS = ("minimal", "basic", "debug")
 MINIMAL_THRESHOLD = 1.5
@@ -144,6 +148,22 @@ def _open_log(path: str | None) -> IO[str] | None:
     return open(fd, "w", buffering=1, encoding="utf-8")
 
 
+class _Stopped:
+    """The stop flag of an observer without a live line (no ticker thread waits on it)."""
+
+    def __init__(self) -> None:
+        self.flag = False
+
+    def set(self) -> None:
+        self.flag = True
+
+    def is_set(self) -> bool:
+        return self.flag
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.flag
+
+
 class Observer:
     """Receives the launcher's events and renders them for a terminal, a pipe and log files."""
 
@@ -158,6 +178,8 @@ class Observer:
     ) -> None:
         self.key = key
         self.level = level
+        #: How the launch ended (``launched``, ``reused-local``, ``reused-remote``), once it has.
+        self.outcome: str | None = None
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.monotonic()
         self.phase_started = self.started
@@ -165,9 +187,13 @@ class Observer:
         self.live = (self.stream.isatty() if live is None else live) and level != "debug"
         self.log: IO[str] | None = None
         self.debug_log: IO[str] | None = None
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._ticker: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._stop: threading.Event | _Stopped = _Stopped()
+        if self.live:
+            import threading
+
+            self._stop = threading.Event()
         self._drawn = False
         self._open_logs(
             log_file if level == "minimal" else None, debug_log_file if level != "debug" else None
@@ -238,6 +264,8 @@ class Observer:
             self.phase_started = time.monotonic()
         self._line(f"{name}: {result}" if result else name)
         if self.live and self._ticker is None:
+            import threading
+
             self._ticker = threading.Thread(target=self._tick, name="rhl-progress", daemon=True)
             self._ticker.start()
 
@@ -254,6 +282,7 @@ class Observer:
         self._line(f"command[{executor}]: {' '.join(argv)}", debug_only=True)
 
     def finish(self, outcome: str) -> None:
+        self.outcome = outcome
         self._line(f"done: {outcome}")
         elapsed = time.monotonic() - self.started
         self._stop_live()

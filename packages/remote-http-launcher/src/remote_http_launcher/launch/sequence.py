@@ -1,8 +1,10 @@
 """The launch sequence: reuse a connection file, or bring the service up and write one.
 
-1. *Local check*: a connection file that passes the liveness rule of :mod:`.client_check`
-   is returned as it is (``reused-local``); one marked ``stale`` or failing the check is
-   removed, with its tunnel.
+1. *Local check* (first, for every launch): a connection file that passes the liveness rule of
+   :mod:`.client_check` is returned as it is (``reused-local``); one marked ``stale`` or
+   failing the check is removed, with its tunnel. It needs only a :class:`.reuse.Plan` (key and
+   probe), which the launcher's command line takes from its cache without parsing YAML; the
+   full configuration is loaded only when this step does not answer.
 2. Under the client-side launch lock of the key (so N launchers on this machine end with one
    tunnel and one answer), the *target* does the rest in one helper call:
    ``rhl-launch-service --await`` reuses a running service, waits for a starting one or
@@ -11,31 +13,34 @@
    (:mod:`.compat`).
 3. A tunnel if configured, then the client-side check, and only then the connection file is
    written (atomically, mode 0600).
+
+Every step reports through one :class:`.progress.Observer`; :func:`launch` prints a failure
+through it too.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from .. import paths, state
-from ..netcheck import reachable_host
-from . import client_check, compat, fastpath, tunnel
-from .config import Configuration
-from .errors import LauncherError
-from .executors import Executor, HelperResult, LocalExecutor, SSHExecutor
-from .progress import Observer
+from . import client_check, compat
+from .compat import launch_arguments
+from .errors import LauncherError, LaunchFailed
+from .reuse import Plan
+from .reuse import client_dir as client_dir_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .config import Configuration
+    from .executors import Executor, HelperResult
+    from .progress import Observer
+
+__all__ = ["LaunchFailed", "Plan", "execute", "launch", "launch_arguments", "run"]
 
 CLIENT_CHECK_BUDGET = 10.0
-
-
-class LaunchFailed(LauncherError):
-    """The service did not come up; ``log_tail`` holds the end of its log."""
-
-    def __init__(self, message: str, log_tail: str = "") -> None:
-        super().__init__(message)
-        self.log_tail = log_tail
 
 
 def client_launch_lock(client_dir: str, key: str) -> state.file_lock:
@@ -43,7 +48,7 @@ def client_launch_lock(client_dir: str, key: str) -> state.file_lock:
     return state.file_lock(state.lock_path(client_dir, key, ".launch"))
 
 
-def local_check(client_file: str, config: Configuration, client_dir: str, observer: Observer) -> Any:
+def local_check(client_file: str, plan: Plan, client_dir: str, observer: Observer) -> Any:
     """The connection file's content if it can be reused, else None (after cleaning it up)."""
     read = state.read_state(client_file)
     if read.missing:
@@ -57,38 +62,31 @@ def local_check(client_file: str, config: Configuration, client_dir: str, observ
     if payload.get("status") == "stale":
         problem: str | None = "marked stale"
     else:
-        problem = client_check.check(payload, config.handshake)
+        problem = client_check.check_probe(payload, plan.target, plan.port_name, plan.strict)
     if problem is None and payload:
         observer.phase("local_check", "reused")
         return payload
     observer.phase("local_check", "stale")
     observer.detail(f"connection file not reusable: {problem}")
     state.remove_file(client_file)
-    tunnel.stop(client_dir, config.key)
+    from . import tunnel
+
+    tunnel.stop(client_dir, plan.key)
     return None
 
 
-def make_executor(config: Configuration) -> Executor:
+def make_executor(config: Configuration, *, in_process: bool = False) -> Executor:
+    """Where the helpers of this launch run (``in_process``: see :class:`.executors.LocalExecutor`)."""
+    from .executors import LocalExecutor, SSHExecutor
+
     if config.is_remote:
         assert config.ssh_target is not None
         return SSHExecutor(config.ssh_target)
-    return LocalExecutor()
+    return LocalExecutor(in_process=in_process)
 
 
 #: Seconds without any sign of progress (state file and log unchanged) before a start fails.
 DEFAULT_IDLE_TIMEOUT = 60.0
-
-
-def launch_arguments(config: Configuration) -> list[str]:
-    """The ``rhl-launch-service`` options every launch sends (0.4.5's helper knows them all)."""
-    args = ["--key", config.key, "--workdir", config.workdir, "--network-interface", config.network_interface]
-    if config.conda:
-        args += ["--conda-env", config.conda]
-    if config.file_parameters is not None:
-        args += ["--parameters", json.dumps(config.file_parameters)]
-    if config.meta is not None:
-        args += ["--meta", json.dumps(config.meta)]
-    return args
 
 
 def await_arguments(
@@ -191,6 +189,8 @@ def build_payload(
 def forward_host(data: dict[str, Any], config: Configuration) -> str:
     """Where the tunnel's far end connects, as seen from the SSH host: the interface the
     service bound (a wildcard bind is reached on loopback), not the client's hostname."""
+    from ..netcheck import reachable_host
+
     interface = data.get("network_interface")
     return reachable_host(interface if isinstance(interface, str) and interface else config.network_interface)
 
@@ -198,6 +198,8 @@ def forward_host(data: dict[str, Any], config: Configuration) -> str:
 def open_tunnel(
     config: Configuration, data: dict[str, Any], client_dir: str, modern: bool, observer: Observer
 ) -> dict[str, int]:
+    from . import tunnel
+
     assert config.ssh_target is not None
     host = forward_host(data, config)
     forwards = [("port", host, int(data["port"]))]
@@ -223,12 +225,32 @@ def execute(
     observer: Observer,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
 ) -> dict[str, Any]:
-    client_dir = fastpath.client_dir(None if connection_dir is None else os.fspath(connection_dir))
-    client_file = os.path.join(client_dir, config.key + ".json")
-    reused = local_check(client_file, config, client_dir, observer)
+    """:func:`run` for a configuration that is parsed already."""
+    return run(Plan.of(config), connection_dir=connection_dir, observer=observer, idle_timeout=idle_timeout)
+
+
+def run(
+    plan: Plan,
+    *,
+    connection_dir: str | os.PathLike[str] | None = None,
+    observer: Observer,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    in_process: bool = False,
+) -> dict[str, Any]:
+    """The whole sequence for ``plan``; the connection payload (exceptions: see :func:`launch`).
+    ``in_process``: run a local launch helper in this process (the launcher's command line)."""
+    client_dir = client_dir_of(None if connection_dir is None else os.fspath(connection_dir))
+    client_file = os.path.join(client_dir, plan.key + ".json")
+    reused = local_check(client_file, plan, client_dir, observer)
     if reused is not None:
         observer.finish("reused-local")
         return dict(reused)
+    if plan.ssh_target is not None and not plan.loaded:
+        # The config last seen at this path launched there: connect while the YAML is parsed.
+        from .reuse import preconnect
+
+        preconnect(plan.ssh_target)
+    config = plan.configuration()
     try:
         paths.ensure_private_dir(client_dir)
     except OSError as exc:
@@ -236,11 +258,11 @@ def execute(
     with client_launch_lock(client_dir, config.key):
         # Another launcher of this key may have finished while we waited for the lock.
         if os.path.exists(client_file):
-            reused = local_check(client_file, config, client_dir, observer)
+            reused = local_check(client_file, plan, client_dir, observer)
             if reused is not None:
                 observer.finish("reused-local")
                 return dict(reused)
-        executor = make_executor(config)
+        executor = make_executor(config, in_process=in_process)
         observer.phase("connect", executor.name)
         data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
         local_ports = open_tunnel(config, data, client_dir, modern, observer) if config.tunnel else None
@@ -248,6 +270,8 @@ def execute(
         problem = client_check.check_with_retries(payload, config.handshake, CLIENT_CHECK_BUDGET)
         if problem is not None:
             if local_ports is not None:
+                from . import tunnel
+
                 tunnel.stop(client_dir, config.key)
             raise LauncherError(
                 f"service {config.key} runs on {executor.name} "
@@ -264,7 +288,43 @@ def execute(
     return payload
 
 
+def launch(
+    plan: Plan,
+    *,
+    connection_dir: str | os.PathLike[str] | None = None,
+    observer: Observer,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    in_process: bool = False,
+) -> dict[str, Any]:
+    """:func:`run` with every failure shown through ``observer`` (then re-raised): a
+    :class:`LauncherError` (the service's log tail for :class:`LaunchFailed`) or an interrupt.
+    The observer is closed afterwards."""
+    try:
+        for warning in plan.warnings:
+            observer.detail(f"warning: {warning}")
+        return run(
+            plan,
+            connection_dir=connection_dir,
+            observer=observer,
+            idle_timeout=idle_timeout,
+            in_process=in_process,
+        )
+    except LaunchFailed as exc:
+        observer.error(exc.message, exc.log_tail)
+        raise
+    except LauncherError as exc:
+        observer.error(exc.message)
+        raise
+    except KeyboardInterrupt:
+        observer.error("interrupted")
+        raise
+    finally:
+        observer.close()
+
+
 def dry_run_command(config: Configuration) -> str:
     """The evaluated command, as the target would run it; nothing is written anywhere."""
+    from .executors import LocalExecutor, SSHExecutor
+
     executor: Executor = SSHExecutor(config.ssh_target or "") if config.is_remote else LocalExecutor()
     return config.command_string(executor.status_file(config.key))

@@ -27,7 +27,7 @@ import sys
 import time
 
 from .. import process, state
-from .executors import CONNECT_TIMEOUT, PATH_PREPEND
+from ..transport import Transport, TransportError
 
 READY_TIMEOUT = 30.0
 RECONNECT_WINDOW = 60.0
@@ -60,25 +60,17 @@ class Monitor:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = False
         self.errors = os.path.join(os.path.dirname(args.record), f".{args.key}.ssh-errors")
+        self.transport = Transport(args.ssh_host)
 
     def ssh_argv(self) -> list[str]:
-        argv = [
-            "ssh",
-            "-o", "BatchMode=yes",
-            "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
-            "-o", "ControlMaster=no",
-            "-o", "ControlPath=none",
-            "-o", "ExitOnForwardFailure=yes",
-            "-o", "ServerAliveInterval=15",
-            "-o", "ServerAliveCountMax=3",
-            "-n",
-        ]  # fmt: skip
+        """The tunnel's own ssh (see :meth:`Transport.forward_argv`): one ``-L`` per port."""
+        specs = []
         for name, host, port in self.forwards:
             bracketed = f"[{host}]" if ":" in host else host
-            argv += ["-L", f"127.0.0.1:{self.local_ports[name]}:{bracketed}:{port}"]
+            specs.append(f"127.0.0.1:{self.local_ports[name]}:{bracketed}:{port}")
         if self.args.wait_helper:
-            return [*argv, self.args.ssh_host, f"{PATH_PREPEND} rhl-pid-alive --wait {self.args.remote_pid}"]
-        return [*argv, "-N", self.args.ssh_host]
+            return self.transport.forward_argv(specs, ["rhl-pid-alive", "--wait", str(self.args.remote_pid)])
+        return self.transport.forward_argv(specs)
 
     def start(self) -> str | None:
         """Start ssh; None once every local port accepts connections, else the error."""
@@ -132,17 +124,11 @@ class Monitor:
 
     def remote_alive(self) -> bool | None:
         """Ask the server whether the service PID lives (compat mode); None if unreachable."""
-        command = f"{PATH_PREPEND} rhl-pid-alive {self.args.remote_pid}"
         try:
-            done = subprocess.run(
-                ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={CONNECT_TIMEOUT}", "-n",
-                 self.args.ssh_host, command],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                timeout=60, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
+            done = self.transport.run(["rhl-pid-alive", str(self.args.remote_pid)], timeout=60)
+        except TransportError:
             return None
-        return {0: True, 1: False}.get(done.returncode)
+        return {0: True, 1: False}.get(done.rc)
 
     def supervise(self) -> None:
         """Keep the tunnel while the remote service lives."""

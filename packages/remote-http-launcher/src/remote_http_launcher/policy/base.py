@@ -165,3 +165,17 @@ def evaluate(
         raise PolicyViolation(f"refusing to let a service write into a shared directory: {raw}")
     policy.check(PathRequest(raw, real, kind, helper, dir_fd))
     return real
+
+
+BUILTIN_SUMMARIES = {
+    "data-roots": "data-roots:FILE - paths must lie under a root listed in FILE (per use)",
+    "seamless": "clear/report only directories holding seamless.db or .HASHSERVER_PREFIX",
+    "marker": "marker:NAME - clear/report only directories holding the file NAME",
+    "permissive": "only the always-on rules",
+}
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyz")
+_NAME_CHARS = _NAME_START | frozenset("0123456789-")
+
+
+def valid_name(name: str) -> bool:
+    return bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name) and len(name) <= 64

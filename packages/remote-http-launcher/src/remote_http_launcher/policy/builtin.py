@@ -10,8 +10,8 @@ since built-in names cannot be registered twice, the answer is the same.
 from __future__ import annotations
 
 from . import data_roots, markers
+from .base import BUILTIN_SUMMARIES
 from .hookspecs import RegisterPolicy, hookimpl
-from .names import BUILTIN_SUMMARIES
 
 
 @hookimpl

@@ -37,9 +37,21 @@ NO_POLICY = "none"
 _cache: dict[str, PathPolicy] = {}
 
 
-def install(spec: str | None, policy: PathPolicy | None) -> None:
-    """Called by rhl-guard before it runs a helper: publish its policy spec, and cache the
-    policy object when the guard has built it (for a path helper), so it is not built twice."""
+#: Called as ``(helper, raw, kind, reason)`` when a path is refused at use time: the guard
+#: installs its auditor here (this module never imports the guard: no import cycle).
+_on_refusal: list[Callable[[str, str, str, str], None]] = []
+
+
+def install(
+    spec: str | None,
+    policy: PathPolicy | None,
+    on_refusal: Callable[[str, str, str, str], None] | None = None,
+) -> None:
+    """Called by rhl-guard before it runs a helper: publish its policy spec, cache the policy
+    object when the guard has built it (for a path helper), so it is not built twice, and
+    keep ``on_refusal`` (the guard's audit of a use-time refusal)."""
+    if on_refusal is not None:
+        _on_refusal[:] = [on_refusal]
     if spec is None:
         os.environ[ENV_POLICY] = NO_POLICY
         return
@@ -69,12 +81,11 @@ def current() -> PathPolicy | None:
 
 
 def _refuse(helper: str, raw: str, kind: str, reason: str) -> RhlError:
-    try:
-        from ..guard import _auditor  # configured by the guard when it runs us in-process
-
-        _auditor().helper_refusal(helper, raw, kind, reason)
-    except Exception:  # noqa: BLE001, S110 - auditing must never turn a refusal into a crash
-        pass
+    if _on_refusal:
+        try:
+            _on_refusal[0](helper, raw, kind, reason)  # the guard's audit record
+        except Exception:  # noqa: BLE001, S110 - auditing must never turn a refusal into a crash
+            pass
     return RhlError(f"refused by the rhl-guard path policy: {reason}")
 
 

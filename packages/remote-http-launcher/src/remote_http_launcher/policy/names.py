@@ -1,25 +1,17 @@
-"""Policy specs (``NAME`` or ``NAME:ARG``) and the built-in names, without pluggy."""
+"""Policy specs (``NAME`` or ``NAME:ARG``) and the built-in names, without pluggy.
+
+Only this module reaches for the plugin registry (for a name that is not built in); the
+registry and the built-in plugin take what they share (``valid_name``,
+``BUILTIN_SUMMARIES``) from :mod:`.base`, so no import goes back here.
+"""
 
 from __future__ import annotations
 
-from .base import PathPolicy, PolicyConfigError
+from .base import PathPolicy, PolicyConfigError, valid_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .base import PolicyFactory
-
-BUILTIN_SUMMARIES = {
-    "data-roots": "data-roots:FILE - paths must lie under a root listed in FILE (per use)",
-    "seamless": "clear/report only directories holding seamless.db or .HASHSERVER_PREFIX",
-    "marker": "marker:NAME - clear/report only directories holding the file NAME",
-    "permissive": "only the always-on rules",
-}
-_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyz")
-_NAME_CHARS = _NAME_START | frozenset("0123456789-")
-
-
-def valid_name(name: str) -> bool:
-    return bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name) and len(name) <= 64
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

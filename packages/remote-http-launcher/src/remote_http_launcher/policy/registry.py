@@ -18,9 +18,8 @@ import pluggy
 
 from . import builtin, hookspecs
 from ._entrypoints import EntryPoint, find_entry_points
-from .base import PolicyConfigError
+from .base import PolicyConfigError, valid_name
 from .hookspecs import PolicyFactory
-from .names import valid_name
 
 ENTRY_POINT_GROUP = "remote_http_launcher.path_policies"
 ENV_PLUGINS = "RHL_PATH_POLICY_PLUGINS"

@@ -6,12 +6,16 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import Field, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..api import Outcome, Request
 from ..errors import ServiceError
+from ..model import Request
+
+if TYPE_CHECKING:
+    from ..api import Outcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_DEBUG = "SEAMLESS_SERVICES_DEBUG"
@@ -35,58 +39,49 @@ class ServiceName(click.ParamType):  # type: ignore[type-arg]
         return str(value)
 
 
+def _shell_complete(completer: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
+    """click's completion callback for a ``complete`` metadata value: the values of
+    :func:`..completion.values`, given the flags already on the command line. Imported only
+    when the shell asks (``_SEAMLESS_SERVICE_PS_COMPLETE=bash_complete``)."""
+
+    def complete(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from ..completion import values
+
+        return [CompletionItem(v, help=h) for v, h in values(completer, incomplete, ctx.params)]
+
+    return complete
+
+
+def _click_option(spec: Field[Any]) -> Callable[[F], F]:
+    """The click option of one :class:`~..model.Request` field (its metadata: help, kind,
+    complete)."""
+    meta = spec.metadata
+    name = "--" + spec.name.replace("_", "-")
+    common: dict[str, Any] = {"help": meta["help"]}
+    if meta.get("complete"):
+        common["shell_complete"] = _shell_complete(meta["complete"])
+    if meta["kind"] == "service":
+        return click.option(name, type=ServiceName(), **common)
+    if meta["kind"] == "choice":
+        return click.option(name, type=click.Choice(list(meta["choices"])), **common)
+    if meta["kind"] == "directory":
+        return click.option(name, metavar=meta["metavar"], type=click.Path(file_okay=False), **common)
+    return click.option(name, metavar=meta["metavar"], **common)
+
+
 def selection_options(func: F) -> F:
-    """--service, --cluster, --project, ... (seamless-config 0.3.2's flags, same meaning)."""
-    options = [
-        click.option(
-            "--service",
-            type=ServiceName(),
-            help="hashserver, database, jobserver, daskserver, pure-daskserver, or a plugin's type.",
-        ),
-        click.option("--cluster", metavar="NAME", help="Cluster (default: from seamless.profile.yaml)."),
-        click.option(
-            "--project",
-            metavar="NAME",
-            help="Project (default: from seamless.yaml); SEAMLESS_CACHE: the SEAMLESS_CACHE directory.",
-        ),
-        click.option("--subproject", metavar="NAME", help="Subproject (may contain '/')."),
-        click.option(
-            "--stage", metavar="NAME", help="Stage; its 'stage NAME' blocks in the command files apply."
-        ),
-        click.option("--substage", metavar="NAME", help="Substage (jobserver, daskserver)."),
-        click.option(
-            "--mode",
-            type=click.Choice(["ro", "rw"]),
-            help="Hashserver/database instance mode.  [default: rw]",
-        ),
-        click.option("--queue", metavar="NAME", help="Queue of the cluster (dask services)."),
-        click.option("--frontend-name", metavar="HOSTNAME", help="Use the frontend with this hostname."),
-        click.option(
-            "--workdir",
-            metavar="DIR",
-            type=click.Path(file_okay=False),
-            help="Read seamless.yaml / seamless.profile.yaml from DIR instead of the current directory.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
+    """--service, --cluster, --project, ...: one click option per field of
+    :class:`~..model.Request`, in field order (the one declaration of these flags)."""
+    for spec in reversed(fields(Request)):
+        func = _click_option(spec)(func)
     return func
 
 
 def request_from(values: dict[str, Any]) -> Request:
-    fields = (
-        "service",
-        "cluster",
-        "project",
-        "subproject",
-        "stage",
-        "substage",
-        "mode",
-        "queue",
-        "frontend_name",
-        "workdir",
-    )
-    return Request(**{name: values.pop(name, None) for name in fields})
+    """The :class:`~..model.Request` of a command's click values (taken out of ``values``)."""
+    return Request(**{spec.name: values.pop(spec.name, None) for spec in fields(Request)})
 
 
 def say(message: str) -> None:
@@ -122,5 +117,59 @@ def print_outcome(outcome: Outcome) -> int:
     return outcome.exit_code
 
 
+def report_outcome(outcome: Outcome, document: dict[str, Any]) -> int:
+    """``--json`` of an action: its document on stdout (the lines are inside it), each problem
+    still one line on stderr (for the person watching), and the same exit code as without."""
+    echo_document(document)
+    for problem in outcome.problems:
+        say(problem)
+    return outcome.exit_code
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, sort_keys=True))
+
+
+def echo_document(document: dict[str, Any]) -> None:
+    """One ``--json`` document (or one NDJSON row): a single line, keys sorted. Documents come
+    stamped with their schema (:mod:`..schemas.documents`); this only prints."""
+    echo_json(document)
+
+
+#: The help of every ``--json`` flag that prints one document.
+JSON_HELP = "Print one JSON document (schema {schema}) instead of the text."
+
+
+def json_option(schema: str, help: str | None = None) -> Callable[[F], F]:
+    """``--json`` (click name ``as_json``): the command prints its document of ``schema``."""
+    from .. import schemas
+
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help=(help or JSON_HELP).format(schema=schemas.schema_id(schema)),
+    )
+
+
+def json_schema_option(schema: str) -> Callable[[F], F]:
+    """``--json-schema``: print the JSON Schema (draft 2020-12, versioned ``$id``) of what
+    ``--json`` prints and exit 0. Eager, like ``--version``: nothing else is read (no
+    configuration, no SSH), so an agent can ask for it anywhere. ``schema`` is a name of
+    :data:`..schemas.FILES` (``seamless-service-ps-row`` for ps, whose ``--json`` prints rows)."""
+    from .. import schemas
+
+    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value or ctx.resilient_parsing:
+            return
+        click.echo(json.dumps(schemas.load(schema), indent=2, sort_keys=True))
+        ctx.exit(0)
+
+    return click.option(
+        "--json-schema",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show,
+        help=f"Print the JSON Schema of --json's output ({schemas.schema_id(schema)}) and exit.",
+    )

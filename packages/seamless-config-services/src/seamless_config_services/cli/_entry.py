@@ -1,7 +1,8 @@
 """Entry points of the installed ``seamless-service-*`` scripts.
 
-Each first offers the command line to :mod:`..fast` (answers without importing click or the
-configuration layer when it can), then runs the click command.
+One path per command: ``--version`` is answered here (before any import), everything else by
+the command's click module, imported only for the command that runs (as hatch's lazy CLI
+does). What is slow to compute is cached under :func:`..api.load`, invisible to this layer.
 """
 
 from __future__ import annotations
@@ -39,12 +40,6 @@ def _main(command: str) -> None:
         print(version_line(command))
         sys.stdout.flush()
         raise SystemExit(0)
-    from .. import fast
-
-    code = fast.run(command, sys.argv[1:])
-    if code is not None:
-        sys.stdout.flush()
-        raise SystemExit(code)
     importlib.import_module(f"{__package__}.{COMMANDS[command]}").main()
 
 

@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from ..doctor.model import EXIT_USAGE
-from ._common import CONTEXT, request_from, run_action, selection_options
+from ._common import CONTEXT, json_schema_option, request_from, run_action, selection_options
 
 
 @click.command(context_settings=CONTEXT)
 @selection_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (schema seamless-service-doctor/1).")
+@json_schema_option("seamless-service-doctor")
 @click.option(
     "--fix",
     is_flag=True,
@@ -36,8 +37,9 @@ def command(as_json: bool, fix: bool, **values: Any) -> None:
       4  false-pass risk: cached data with no process, or older than the instance
       5  local leftovers: stale connection files, SSH tunnels
 
-    Without --service: every service the selection can run. Exit codes: 0 all ok, 1 warnings, 2
-    problems, 64 usage error.
+    Without --service: every service the selection can run.
+
+    Exit codes: 0 all ok, 1 warnings, 2 problems, 64 usage error, 70 internal error.
     """
     from ..doctor.run import run
 

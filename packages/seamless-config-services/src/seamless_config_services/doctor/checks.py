@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from remote_http_launcher.launch.executors import helpers_missing
+from remote_http_launcher.transport import helpers_missing
 
 from .. import dispatch
 from .facts import Facts, compact, flags, result_evidence, summary

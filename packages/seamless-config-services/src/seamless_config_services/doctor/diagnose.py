@@ -24,12 +24,25 @@ SELECTION_FIELDS = ("cluster", "project", "subproject", "stage")
 
 
 def diagnose(request: Any) -> Report:
-    """The doctor's report for ``request`` (an :class:`~..api.Request`); reads only."""
+    """The doctor's report for ``request`` (an :class:`~..api.Request`); reads only. On a
+    terminal a live line on stderr says which check runs (:mod:`..progress`; erased before
+    the report is printed); off a terminal nothing is added to stderr."""
+    from ..progress import Progress
+
+    progress = Progress()
+    try:
+        return _diagnose(request, progress)
+    finally:
+        progress.done()
+
+
+def _diagnose(request: Any, progress: Any) -> Report:
     from .. import api
     from ..hosts import cluster_targets
 
     report = Report()
     report.selection = {"cluster": request.cluster, "project": request.project, "service": request.service}
+    progress.step(lambda t: f"doctor: 0. reading the configuration ({t:.1f} s)")
     try:
         configuration = api.load(request)
         cluster = configuration.cluster()
@@ -58,6 +71,8 @@ def diagnose(request: Any) -> Report:
         "subproject": present(chosen.subproject),
         "stage": present(chosen.stage),
     }
+    where = ", ".join(t or "localhost" for t in targets)
+    progress.step(lambda t: f"doctor: 1. reaching {where} and its helpers ({t:.1f} s)")
     hosts = probe.probe_hosts(targets)
     known = list(configuration.clusters.clusters)
     # Without --stage the doctor looks at the whole project: every stage's instance found on
@@ -66,7 +81,9 @@ def diagnose(request: Any) -> Report:
     services = _services(
         resolutions, hosts, selection, request.service, known, every_stage, _stage_resolver(request)
     )
-    probe.run_planned(probe.plan_calls([s for s in services if hosts[s.target].helpers_ok]))
+    progress.step(lambda t: f"doctor: 2-4. reading service state, log tails and persistent data ({t:.1f} s)")
+    ahead = [w.call() for w in _stage_walks(services, hosts)[1]] if every_stage else []
+    probe.run_planned(probe.plan_calls([s for s in services if hosts[s.target].helpers_ok]), ahead)
     if every_stage:
         _stage_directories(services, hosts, _stage_resolver(request))
     _runtimes(services)
@@ -79,6 +96,7 @@ def diagnose(request: Any) -> Report:
         hosts=hosts,
         services=services,
     )
+    progress.step(lambda t: f"doctor: 5. local leftovers: connection files, SSH tunnels ({t:.1f} s)")
     _local_facts(facts, selection, request.service, known, every_stage)
     report.selection = {
         **selection,
@@ -97,14 +115,11 @@ def diagnose(request: Any) -> Report:
     return report
 
 
-def _stage_directories(
-    services: list[probe.Service],
-    hosts: dict[str | None, probe.Host],
-    resolve_other: Callable[[dict[str, Any]], Any],
-) -> None:
-    """The whole project's data: the ``STAGE-*`` data directories inside each persistent
-    service's project directory whose stage has no instance on the hosts (its state removed,
-    or never kept) become services of their own, so that check 4 judges their cached data."""
+def _stage_walks(
+    services: list[probe.Service], hosts: dict[str | None, probe.Host]
+) -> tuple[list[Any], list[Any]]:
+    """The persistent services whose project directory is walked one level deep for
+    ``STAGE-*`` directories, and those walks (known before any service's own batch runs)."""
     from ..status import Walk
 
     base = [
@@ -130,6 +145,18 @@ def _stage_directories(
                 spec.marker,
             )
         )
+    return base, walks
+
+
+def _stage_directories(
+    services: list[probe.Service],
+    hosts: dict[str | None, probe.Host],
+    resolve_other: Callable[[dict[str, Any]], Any],
+) -> None:
+    """The whole project's data: the ``STAGE-*`` data directories inside each persistent
+    service's project directory whose stage has no instance on the hosts (its state removed,
+    or never kept) become services of their own, so that check 4 judges their cached data."""
+    base, walks = _stage_walks(services, hosts)
     outcomes = dispatch.run_many([w.call() for w in walks])
     retry = [i for i, o in enumerate(outcomes) if dispatch.lacks_size_option(o)]
     for index, outcome in zip(retry, dispatch.run_many([walks[i].call(with_size=False) for i in retry])):

@@ -18,8 +18,6 @@ running services, the tail of every known service's log, and the persistent-data
 from __future__ import annotations
 
 import shlex
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,22 +48,15 @@ class Raw:
 
 def raw_ssh(target: str, text: str, timeout: float = PROBE_TIMEOUT) -> Raw:
     """Run ``text`` on ``target`` as the remote shell (or the forced command) gets it, over
-    the same master connection as the helpers."""
-    argv = dispatch.ssh_argv(target, "true", ())
-    argv[-1] = text
+    the same master connection as the helpers (the one transport, no PATH prepend)."""
+    from remote_http_launcher.transport import TransportError
+
     command = f"ssh {shlex.quote(target)} {shlex.quote(text)}"
     try:
-        proc = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
+        done = dispatch.host_transport(target).run(text, timeout=timeout)
+    except TransportError:
         return Raw(command, 255, "", f"no answer within {timeout:g} s")
-    return Raw(command, proc.returncode, proc.stdout, proc.stderr)
+    return Raw(command, done.rc, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
 
 
 @dataclass
@@ -101,7 +92,7 @@ def probe_host(target: str | None) -> Host:
     if target is not None:
         host.probe = raw_ssh(target, GUARD_PROBE)
         if host.probe.rc == 255:
-            from remote_http_launcher.launch.executors import unreachable_message
+            from remote_http_launcher.transport import unreachable_message
 
             host.unreachable = unreachable_message(target, host.probe.error_line())
             return host
@@ -128,11 +119,17 @@ def probe_host(target: str | None) -> Host:
 
 
 def probe_hosts(targets: list[str | None]) -> dict[str | None, Host]:
-    """Probe every host, side by side (each opens its own master connection)."""
-    if len(targets) <= 1:
-        return {t: probe_host(t) for t in targets}
-    with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
-        return dict(zip(targets, pool.map(probe_host, targets)))
+    """Probe every host, side by side (each opens its own master connection), at most
+    ``transport.MAX_PARALLEL`` at a time: a dead host holds one slot for its connect timeout."""
+    import functools
+
+    from remote_http_launcher.transport import run_many
+
+    probed = run_many([functools.partial(probe_host, t) for t in targets])
+    for found in probed:
+        if isinstance(found, BaseException):
+            raise found
+    return dict(zip(targets, probed))
 
 
 # -- services ---------------------------------------------------------------------------------
@@ -244,8 +241,13 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
     return planned
 
 
-def run_planned(planned: list[tuple[Service, str, Call]]) -> None:
-    outcomes = dispatch.run_many([call for _s, _w, call in planned])
+def run_planned(planned: list[tuple[Service, str, Call]], ahead: list[Call] | None = None) -> None:
+    """Run the second batch; ``ahead``: calls the doctor makes next that do not depend on
+    these answers (the project's stage walks), sent in the same round trip per host."""
+    calls = [call for _s, _w, call in planned]
+    if ahead:
+        dispatch.send_ahead([*calls, *ahead])
+    outcomes = dispatch.run_many(calls)
     retry: list[int] = []
     for index, ((svc, what, _call), outcome) in enumerate(zip(planned, outcomes)):
         setattr(svc, f"{what}_result", outcome)

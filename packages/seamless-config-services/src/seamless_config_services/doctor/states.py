@@ -46,7 +46,7 @@ def _state_evidence(svc: Service, facts: Facts) -> Evidence:
         return Evidence(name, "", 0)
     shown = {
         k: svc.row.get(k)
-        for k in ("key", "status", "json_status", "pid", "port", "stale_reason", "error", "exit")
+        for k in ("key", "status", "json_status", "pid", "port", "stale_reason", "error", "exit", "leftovers")
         if svc.row.get(k) is not None
     }
     return Evidence(name, compact(shown), 0)
@@ -118,6 +118,30 @@ def _service_finding(svc: Service, facts: Facts) -> Finding:
             details,
         )
     rm = command("rm", svc, facts.workdir)
+    stop = command("stop", svc, facts.workdir)
+    if status == "untracked":
+        details["pid"] = pid
+        return Finding(
+            subject,
+            PROBLEM,
+            f"untracked: a process of this key still runs (PID {pid if pid is not None else 'unknown'}) "
+            "but its state file is gone, so no port or log path is known and a new start is refused",
+            evidence,
+            f"stop it (the server finds it by its service lock): {stop}; then {restart}",
+            details,
+        )
+    group = svc.row.get("leftovers") if svc.row else None
+    if status in ("stale", "failed") and isinstance(group, list) and group:
+        details["leftovers"] = group
+        return Finding(
+            subject,
+            PROBLEM,
+            f"{status}: its main process is gone, but processes of its group still run "
+            f"(PIDs {', '.join(str(p) for p in group)}): workers left behind, invisible to the service",
+            evidence,
+            f"stop them: {stop} (it signals the group's survivors); then {rm}",
+            details,
+        )
     if status == "failed":
         return Finding(
             subject,

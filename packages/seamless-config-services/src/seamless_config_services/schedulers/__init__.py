@@ -7,6 +7,7 @@ The built-ins (``local``, ``slurm``, ``oar``) are registered by :mod:`.builtin` 
 
 from __future__ import annotations
 
-from .base import QueueProblem, Scheduler, scheduler_for
+from .base import QueueProblem, Scheduler
+from .lookup import scheduler_for
 
 __all__ = ["QueueProblem", "Scheduler", "scheduler_for"]

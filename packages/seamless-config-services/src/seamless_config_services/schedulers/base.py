@@ -235,27 +235,3 @@ class Scheduler:
         params["pure_dask"] = True
         params["extra_dask_config"] = fields.get("extra_dask_config")
         return _without_nulls(params)
-
-
-def registered() -> Mapping[str, Scheduler]:
-    """The registered schedulers by ``type`` (built-ins first)."""
-    from ..plugins import schedulers
-
-    return schedulers().by_name
-
-
-def scheduler_for(cluster: Cluster, service: str) -> Scheduler:
-    """The scheduler of ``cluster``; a one-line error when its ``type`` is unset or unknown."""
-    known = registered()
-    if cluster.type is None:
-        raise ConfigError(
-            f"cluster '{cluster.name}' has no 'type' (one of {', '.join(known)}); the {service} needs one",
-            file=cluster.source,
-        )
-    found = known.get(cluster.type)
-    if found is None:
-        raise ConfigError(
-            f"cluster '{cluster.name}' has type '{cluster.type}' (expected one of {', '.join(known)})",
-            file=cluster.source,
-        )
-    return found

@@ -1,0 +1,224 @@
+"""The first step of every launch: is there a connection file that still answers?
+
+Most launcher runs find their service alive (Seamless calls the launcher for every service on
+every start), and the check needs only the key, where the connection files live and what to
+ask the service (handshake target, port field, whether 2xx is required). Parsing YAML and
+evaluating templates costs more than the whole check, so after a full run the launcher
+records those few facts in a small cache next to the connection files (:func:`remember`),
+keyed by the config file's real path and stat signature, *and* by the command-line logging
+overrides it ran with (they change the configuration's level, log files and warnings). A hit
+(:func:`lookup`) gives a :class:`Plan` that the launch sequence (:mod:`.sequence`) checks
+before PyYAML is ever imported; the sequence loads the configuration only if the check fails.
+
+Any doubt (no entry, a changed file, other overrides, an unreadable entry) is a miss: the
+configuration is parsed first, exactly as without a cache. This module imports only
+``binascii``, ``json`` and ``os`` (and :mod:`..transport` for a pre-connect).
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from .config import Configuration
+
+CACHE_DIR = ".config-cache"
+
+
+class Plan:
+    """What the launch sequence needs to know about a configuration before it is parsed.
+
+    ``target``/``port_name``/``strict``: the liveness probe of a connection file
+    (:func:`.client_check.check_probe`). ``load`` returns the full configuration (parsing it
+    on first use); ``warnings`` are the configuration's warnings, shown before the check.
+    """
+
+    __slots__ = (
+        "_config",
+        "_load",
+        "debug_log_file",
+        "key",
+        "level",
+        "log_file",
+        "port_name",
+        "ssh_target",
+        "strict",
+        "target",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        target: str = "/",
+        port_name: str | None = None,
+        strict: bool = False,
+        warnings: list[str] | None = None,
+        ssh_target: str | None = None,
+        level: str = "basic",
+        log_file: str | None = None,
+        debug_log_file: str | None = None,
+        load: Callable[[], Configuration] | None = None,
+        config: Configuration | None = None,
+    ) -> None:
+        self.key = key
+        self.target = target
+        self.port_name = port_name
+        self.strict = strict
+        self.warnings = list(warnings or ())
+        self.ssh_target = ssh_target
+        self.level = level
+        self.log_file = log_file
+        self.debug_log_file = debug_log_file
+        self._load = load
+        self._config = config
+
+    @classmethod
+    def of(cls, config: Configuration) -> Plan:
+        """The plan of a configuration that is parsed already."""
+        from .client_check import target_of
+
+        handshake = config.handshake
+        return cls(
+            config.key,
+            target=target_of(handshake),
+            port_name=handshake.port_name if handshake is not None else None,
+            strict=handshake is not None,
+            warnings=config.warnings,
+            ssh_target=config.ssh_target if config.is_remote else None,
+            level=config.log_level,
+            log_file=config.log_file,
+            debug_log_file=config.debug_log_file,
+            config=config,
+        )
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the full configuration is known already (parsed, or given)."""
+        return self._config is not None
+
+    def configuration(self) -> Configuration:
+        if self._config is None:
+            assert self._load is not None
+            self._config = self._load()
+        return self._config
+
+    def entry(self) -> dict[str, Any]:
+        """What :func:`remember` records of this plan."""
+        return {
+            "key": self.key,
+            "target": self.target,
+            "port_name": self.port_name,
+            "handshake": self.strict,
+            "warnings": self.warnings,
+            "ssh_target": self.ssh_target,
+            "level": self.level,
+            "log_file": self.log_file,
+            "debug_log_file": self.debug_log_file,
+        }
+
+
+def client_dir(connection_dir: str | None) -> str:
+    """``--connection-dir`` (``~`` expanded), else the client side of the state layout."""
+    if connection_dir:
+        return os.path.abspath(os.path.expanduser(connection_dir))
+    from ..paths import client_dir as default_client_dir
+
+    return default_client_dir()
+
+
+def signature(path: str) -> list[int] | None:
+    """The config file's (device, inode, size, mtime_ns), or None if it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def cache_path(directory: str, config_path: str) -> tuple[str, str]:
+    real = os.path.realpath(config_path)
+    name = f"{binascii.crc32(real.encode()):08x}.json"
+    return os.path.join(directory, CACHE_DIR, name), real
+
+
+def lookup(
+    directory: str,
+    config_path: str,
+    sig: list[int],
+    overrides: list[str | None],
+    load: Callable[[], Configuration],
+) -> Plan | None:
+    """The cached plan of ``config_path`` if its entry matches the file and ``overrides``;
+    else None. The entry's ``ssh_target`` gets a pre-connect only once the sequence needs it."""
+    try:
+        entry_path, real = cache_path(directory, config_path)
+        with open(entry_path, encoding="utf-8") as handle:
+            entry = json.load(handle)
+        if entry.get("path") != real or entry.get("signature") != sig or entry.get("overrides") != overrides:
+            return None
+        ssh_target = entry.get("ssh_target")
+        files = [entry["log_file"], entry["debug_log_file"]]
+        if entry["level"] not in ("minimal", "basic", "debug") or any(
+            f is not None and not isinstance(f, str) for f in files
+        ):
+            return None
+        return Plan(
+            str(entry["key"]),
+            target=str(entry["target"]),
+            port_name=entry["port_name"] if isinstance(entry["port_name"], str) else None,
+            strict=bool(entry["handshake"]),
+            warnings=[str(w) for w in entry["warnings"]],
+            ssh_target=ssh_target if isinstance(ssh_target, str) else None,
+            level=entry["level"],
+            log_file=files[0],
+            debug_log_file=files[1],
+            load=load,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def remember(
+    directory: str, config_path: str, sig: list[int], overrides: list[str | None], plan: Plan
+) -> None:
+    """Record ``plan`` for this config file (best effort, atomic).
+
+    ``sig`` is the file's signature taken *before* it was parsed, so an edit made meanwhile
+    makes the entry miss instead of answering for the old content."""
+    from .. import paths, state
+
+    try:
+        path, real = cache_path(directory, config_path)
+        paths.ensure_private_dir(os.path.dirname(path))
+        record = {"path": real, "signature": sig, "overrides": overrides, **plan.entry()}
+        state.write_atomic(path, json.dumps(record, sort_keys=True).encode(), 0o600)
+    except OSError:
+        pass
+
+
+#: (host, process) of the SSH connection started ahead of the executor, if any. The SSH
+#: executor finds it through ``sys.modules`` (no import: only if this module ran).
+PRECONNECT: tuple[str, Any] | None = None
+
+
+def preconnect(host: str) -> None:
+    """Start the SSH master connection to ``host`` now, while the configuration is still being
+    parsed: the config last seen at this path launched there. A wrong guess costs one idle
+    connection; the executor waits for this one instead of opening its own."""
+    global PRECONNECT
+    from ..transport import Transport, TransportError
+
+    try:
+        proc = Transport(host).preconnect()
+    except (TransportError, OSError):  # only a head start; the launcher connects by itself
+        return
+    if proc is not None:
+        PRECONNECT = (host, proc)
