@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from guardkit import Tree, table_spec, tree  # noqa: F401 - fixture
 from guardkit import parse_spec as parse
@@ -186,3 +188,60 @@ def test_marker_policy_refuses_where_seamless_accepts(tree: Tree) -> None:  # no
 )
 def test_split_like_a_posix_shell(command: str, words: list[tuple[str, str]]) -> None:
     assert split(command) == words
+
+
+def test_rhl_inspect_runtime_is_accepted_through_the_table_and_stays_read_only(
+    tree: Tree,  # noqa: F811
+) -> None:
+    """``rhl-inspect --runtime KEY...`` (the doctor's runtime check): accepted with exactly the
+    values its body gets, keys only (no path, so no path policy), and refused as any helper's
+    call is when a value is not a key or an option repeats. Run through the installed guard
+    on a real service, it prints the row and changes nothing on disk."""
+    import json
+    import pathlib
+    import subprocess
+
+    from guardkit import run_guard
+
+    from conftest import find_command
+
+    outcome = tree.decide("rhl-inspect --runtime k1 k2")
+    assert outcome.accepted, outcome.reason
+    assert (outcome.helper, outcome.paths) == ("rhl-inspect", [])
+    assert outcome.values == {"key": "k1", "more": ("k2",), "runtime": True, "with_mtime": False}
+    assert "rhl-inspect" not in PATH_HELPERS
+    for refused in (
+        "rhl-inspect --runtime /etc/passwd",
+        "rhl-inspect --runtime ../k",
+        "rhl-inspect --runtime --runtime k",
+        "rhl-inspect --runtime=yes k",
+        "rhl-inspect --runtim k",
+    ):
+        assert not tree.decide(refused).accepted, refused
+
+    state = tree.home / ".remote-http-launcher" / "server"
+    tools = tree.tmp / "tools.yaml"  # outside the snapshot's interest: written before it
+    tools.write_text('example:\n  command_template: "rhl-example-service --status-file {status_file}"\n')
+    env = {**os.environ, "HOME": str(tree.home), "RHL_TOOLS_YAML": str(tools)}
+    env["PATH"] = f"{pathlib.Path(find_command('rhl-example-service')).parent}{os.pathsep}{env['PATH']}"
+    env.pop("REMOTE_HTTP_LAUNCHER_DIR", None)
+    launched = subprocess.run(
+        [find_command("rhl-launch-service"), "--key", "k1", "--workdir", str(tree.work / "w"), "--await",
+         "--", "rhl-example-service", "--status-file", str(state / "k1.json")],
+        capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert launched.returncode == 0, launched.stderr
+    pid = json.loads(launched.stdout)["pid"]
+    try:
+        before = {p: v for p, v in tree.snapshot().items() if not p.endswith(".log")}
+        result = run_guard(tree, "rhl-inspect --runtime k1")
+        assert (result.returncode, result.stderr) == (0, ""), result
+        (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+        assert (row["key"], row["pid"], row["error"]) == ("k1", pid, None)
+        assert row["command"] == "rhl-example-service"
+        assert row["environment"]["distribution"] == "remote-http-launcher"
+        after = {p: v for p, v in tree.snapshot().items() if not p.endswith(".log")}
+        assert after == before  # read-only: no state, lock, bytecode or audit file written
+        os.kill(pid, 0)  # and the service still runs
+    finally:
+        os.killpg(pid, 9)

@@ -14,6 +14,7 @@ import select
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 
 from conftest import find_command
 
@@ -60,6 +61,25 @@ class PtyRun:
             if not self._read(min(left, 0.2)) and needle not in self.text:
                 raise AssertionError(f"{needle!r} never appeared (process ended); output: {self.text!r}")
         return self.text
+
+    @property
+    def screen(self) -> str:
+        """The latest complete drawing of a full-screen redraw (``--watch`` on a terminal: each
+        drawing clears the screen first and ends with its ``(updated ...)`` line); "" before
+        the first one is complete."""
+        drawings = [d for d in self.text.split("\x1b[2J")[1:] if "(updated " in d]
+        return drawings[-1] if drawings else ""
+
+    def wait_until(self, check: Callable[[PtyRun], bool], what: str, timeout: float = 30) -> float:
+        """Read until ``check(self)`` holds; the seconds it took (fails at the deadline)."""
+        started = time.monotonic()
+        deadline = started + timeout
+        while not check(self):
+            left = deadline - time.monotonic()
+            assert left > 0, f"{what}: not within {timeout}s; output: {self.text!r}"
+            if not self._read(min(left, 0.2)) and not check(self):
+                raise AssertionError(f"{what}: never (process ended); output: {self.text!r}")
+        return time.monotonic() - started
 
     def interrupt(self) -> None:
         self.proc.send_signal(signal.SIGINT)

@@ -343,36 +343,76 @@ def main():
 """
 
 
+#: A PEP 660 build backend in a few lines, stdlib only: ``pip install -e`` offline needs no
+#: ``wheel`` package (setuptools 66 without it cannot build an editable wheel). pip itself
+#: installs what it builds: the ``.pth`` file, the console script and PEP 610's
+#: ``direct_url.json`` with ``dir_info.editable``.
+TINY_BACKEND = """
+import base64, hashlib, os, zipfile
+
+NAME, VERSION = "tinysvc", "0.1"
+DIST = f"{NAME}-{VERSION}.dist-info"
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")
+FILES = {
+    f"__editable__.{NAME}-{VERSION}.pth": SOURCE + "\\n",
+    f"{DIST}/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n",
+    f"{DIST}/WHEEL": "Wheel-Version: 1.0\\nGenerator: tiny\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    f"{DIST}/entry_points.txt": "[console_scripts]\\nhashserver = tinysvc:main\\n",
+}
+
+
+def _record(name, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    wheel = f"{NAME}-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, wheel), "w") as archive:
+        records = []
+        for name, text in FILES.items():
+            archive.writestr(name, text)
+            records.append(_record(name, text.encode()))
+        archive.writestr(f"{DIST}/RECORD", "\\n".join(records + [f"{DIST}/RECORD,,"]) + "\\n")
+    return wheel
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return []
+"""
+
+
 def editable_install(root: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
-    """A venv with the package ``tinysvc`` installed editable from ``root/src`` (what
-    ``pip install -e`` writes: a .pth file, a dist-info with direct_url.json, a console script
-    ``hashserver``); made by hand so the test needs no network and no build backend."""
-    source = root / "src"
-    (source / "tinysvc").mkdir(parents=True)
-    (source / "tinysvc" / "__init__.py").write_text(TINY_SERVICE)
+    """A venv (``/usr/bin/python3 -m venv``) with the tiny package ``tinysvc`` installed by a
+    real ``pip install --no-index --no-build-isolation -e`` from ``root/pkg``; its console
+    script ``hashserver`` is a minimal HTTP service the launcher starts. Returns (venv, the
+    project directory the editable install points to)."""
+    package = root / "pkg"
+    (package / "src" / "tinysvc").mkdir(parents=True)
+    (package / "src" / "tinysvc" / "__init__.py").write_text(TINY_SERVICE)
+    (package / "tinybackend.py").write_text(TINY_BACKEND)
+    (package / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "tinybackend"\nbackend-path = ["."]\n'
+    )
     venv = root / "venv"
-    subprocess.run([sys.base_prefix + "/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--no-index",
+         "--no-build-isolation", "-e", str(package)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
     (site,) = venv.glob("lib/python3*/site-packages")
-    (site / "__editable__.tinysvc-0.1.pth").write_text(f"{source}\n")
-    info = site / "tinysvc-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tinysvc\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[console_scripts]\nhashserver = tinysvc:main\n")
-    (info / "direct_url.json").write_text(
-        json.dumps({"url": source.as_uri(), "dir_info": {"editable": True}})
-    )
-    (info / "INSTALLER").write_text("pip\n")
-    (info / "RECORD").write_text("")
-    script = venv / "bin" / "hashserver"
-    script.write_text(
-        f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom tinysvc import main\nsys.exit(main())\n"
-    )
-    script.chmod(0o755)
-    return venv, source
+    direct = json.loads((site / "tinysvc-0.1.dist-info" / "direct_url.json").read_text())
+    assert direct == {"url": package.as_uri(), "dir_info": {"editable": True}}  # pip wrote it
+    return venv, package
 
 
 def test_a_service_from_another_environment_is_reported(project: Project) -> None:
-    venv, source = editable_install(project.tmp / "tiny")
+    """A real editable install in another venv runs the hashserver: the doctor asks the
+    server side (``rhl-inspect --runtime``), reports the editable install and where it
+    points, and warns that it is not this client's environment."""
+    venv, package = editable_install(project.tmp / "tiny")
     project.env["PATH"] = f"{venv / 'bin'}{os.pathsep}{project.env['PATH']}"
     project.start("hashserver")
     pid = project.server_state(HS, remote=False)["pid"]
@@ -381,19 +421,18 @@ def test_a_service_from_another_environment_is_reported(project: Project) -> Non
     runtime = findings(document, "services")[f"{HS} (runtime)"]
     assert runtime["verdict"] == "warning"
     details = runtime["details"]
-    assert details["pid"] == pid and details["argv"][:2] == [
-        str(venv / "bin" / "python"),
-        str(venv / "bin" / "hashserver"),
-    ]
-    assert details["exe"] == os.path.realpath(venv / "bin" / "python")
+    python = venv / "bin" / "python3"  # the console script's #! line, as pip wrote it
+    assert details["pid"] == pid and details["host"] == "localhost"
+    assert details["argv"][:2] == [str(python), str(venv / "bin" / "hashserver")]
+    assert details["exe"] == os.path.realpath(python) and details["interpreter"] == str(python)
     service, client = details["service_environment"], details["client_environment"]
     assert (service["distribution"], service["version"], service["editable"]) == ("tinysvc", "0.1", True)
-    assert service["location"] == str(source) and service["prefix"] == str(venv)
+    assert service["location"] == str(package) and service["prefix"] == str(venv)
     assert client["prefix"] == sys.prefix and client["distribution"] == "hashserver"
     assert runtime["message"] == (
-        f"runs {venv}/bin/python {venv}/bin/hashserver (tinysvc 0.1 (editable: {source}) in {venv}), "
+        f"runs {python} {venv}/bin/hashserver (tinysvc 0.1 (editable: {package}) in {venv}), "
         f"not what this client has: the service's environment is {venv}, this client's is {sys.prefix}; "
-        f"hashserver is tinysvc 0.1 (editable: {source}) for the service, "
+        f"hashserver is tinysvc 0.1 (editable: {package}) for the service, "
         f"{client['distribution']} {client['version']} for this client"
     )
     assert runtime["next_step"] == (
@@ -401,9 +440,16 @@ def test_a_service_from_another_environment_is_reported(project: Project) -> Non
         f"({service['executable']} -m pip install ...), then seamless-service-restart --service "
         "hashserver --cluster here --project myproj"
     )
-    assert (
-        runtime["evidence"][0]["command"] == f"readlink /proc/{pid}/exe; tr '\\0' ' ' < /proc/{pid}/cmdline"
-    )
+    (evidence,) = runtime["evidence"]
+    assert evidence["command"] == f"rhl-inspect --runtime {HS}" and evidence["exit_code"] == 0
+    assert evidence["excerpt"].splitlines()[:4] == [
+        f"pid: {pid}",
+        f'exe: "{os.path.realpath(python)}"',
+        f'interpreter: "{python}"',
+        'command: "hashserver"',
+    ]
+    text = project.run("seamless-service-doctor")
+    assert f"{HS} (runtime)" in text.stdout and f"tinysvc 0.1 (editable: {package})" in text.stdout
 
 
 def test_a_service_from_this_environment_is_ok(project: Project) -> None:
@@ -416,6 +462,7 @@ def test_a_service_from_this_environment_is_ok(project: Project) -> None:
     assert runtime["message"].endswith(
         f"(hashserver {version} in {sys.prefix}): the same environment as this client"
     )
+    assert runtime["evidence"][0]["command"] == f"rhl-inspect --runtime {HS}"
 
 
 def test_a_real_idle_exit_is_information(project: Project) -> None:

@@ -211,6 +211,50 @@ def test_watch_redraws_on_a_stop_from_elsewhere_and_ctrl_c_exits_0(project: Proj
     assert "Traceback" not in watching.text and "(updated " in watching.text
 
 
+#: ``--watch`` with the periodic listing and the fallback poll both a minute apart: only a file
+#: event (inotify) can redraw the table within a second.
+SLOW_WATCH = {"SEAMLESS_SERVICE_PS_WATCH_REFRESH": "60", "SEAMLESS_SERVICE_PS_WATCH_POLL": "60"}
+
+
+def test_watch_is_woken_by_each_state_change_not_by_a_poll(project: Project) -> None:
+    """The local --watch is event-driven: with SLOW_WATCH each change below is on the screen
+    within 1 s (the poll would take a minute). The first launch (``server/`` did not exist when
+    the watch began: its parent was watched until then), the state file deleted (the service
+    still holds its service lock: ``untracked``), the service killed (nothing but the close of
+    its service lock file tells; its supervisor has no state file to record the exit in)."""
+    assert not (project.state / "server").exists()
+    env = {**project.env, **SLOW_WATCH, "NO_COLOR": "1"}
+    watching = PtyRun("seamless-service-ps", "--server", "-l", "--watch", env=env, cwd=project.dir)
+    try:
+        watching.wait_until(lambda w: w.screen.startswith("SERVICE "), "the empty table")
+        assert "hashserver" not in watching.screen
+        launch(project, "live")
+        pid = wait_state(project, "live", running)["pid"]
+        took = watching.wait_until(lambda w: f" running {pid} " in w.screen, "the launch")
+        assert took < 1, took
+        state_file(project, "live").unlink()
+        took = watching.wait_until(lambda w: f" untracked {pid} " in w.screen, "the deleted state file")
+        assert took < 1, took
+        os.kill(pid, signal.SIGKILL)
+        took = watching.wait_until(lambda w: "hashserver" not in w.screen, "the killed service")
+        assert took < 1, took
+        assert watching.screen.startswith("SERVICE ") and watching.screen.count("\n") == 2  # header, blank
+        watching.interrupt()
+        assert watching.finish(timeout=20) == 0
+    finally:
+        if watching.proc.poll() is None:
+            watching.proc.kill()
+    assert "Traceback" not in watching.text
+
+
+def test_watch_settings_in_the_environment_are_checked(project: Project) -> None:
+    name = "SEAMLESS_SERVICE_PS_WATCH_REFRESH"
+    bad = project.run("seamless-service-ps", "--server", "--watch", env={**project.env, name: "soon"})
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2, "", f"seamless-service-ps: {name}: expected a number of seconds > 0, not 'soon'\n",
+    )  # fmt: skip
+
+
 def test_stop_progress_on_a_terminal_names_each_signal(project: Project) -> None:
     """A service that ignores SIGINT and SIGTERM: rhl-stop escalates to SIGKILL (10 s); on a
     terminal the client says which signal the escalation is at (rhl-stop reports only at the
@@ -299,7 +343,10 @@ def test_uptime_cell(seconds: int | None, cell: str | None) -> None:
 
 
 @pytest.mark.timeout(60)  # bounds the blocking readline()s below
-def test_watch_off_a_terminal_prints_each_changed_table_plainly(project: Project) -> None:
+@pytest.mark.parametrize("inotify", ["1", "0"], ids=["inotify", "poll"])
+def test_watch_off_a_terminal_prints_each_changed_table_plainly(project: Project, inotify: str) -> None:
+    """Also the fallback: without inotify (SEAMLESS_SERVICE_PS_WATCH_INOTIFY=0, as where the
+    platform has none) the bounded poll redraws the same way."""
     import subprocess
 
     from conftest import find_command
@@ -309,7 +356,7 @@ def test_watch_off_a_terminal_prints_each_changed_table_plainly(project: Project
     proc = subprocess.Popen(
         [find_command("seamless-service-ps"), "--server", "--watch"],
         cwd=project.dir,
-        env=project.env,
+        env={**project.env, "SEAMLESS_SERVICE_PS_WATCH_INOTIFY": inotify},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -245,11 +245,27 @@ _TABLE = (
         help=(
             "Print the server state JSON of the service with this KEY (indented, keys sorted).\n\n"
             '--with-mtime prints one compact line {"mtime": <epoch seconds>, "data": <state>} for '
-            "pollers."
+            "pollers.\n\n"
+            "--runtime KEY... prints, for each KEY, one JSON line saying what its running service "
+            "runs: pid, exe (/proc/PID/exe), argv, the interpreter of its command, and the "
+            "distribution providing the command in that interpreter's environment (version, "
+            "editable or not, where it points), or an error. Only a process whose identity matches "
+            "its state file is read; nothing is changed."
         ),
-        options=(Option(("--with-mtime",), "with_mtime", "flag", help="Print {mtime, data} on one line."),),
-        arguments=(Argument("key", check="key"),),
-        exit_codes={0: "printed", 1: "usage error, no state file, corrupt file"},
+        options=(
+            Option(("--with-mtime",), "with_mtime", "flag", help="Print {mtime, data} on one line."),
+            Option(
+                ("--runtime",), "runtime", "flag", help="Print what each KEY's running service runs (NDJSON)."
+            ),
+        ),
+        arguments=(
+            Argument("key", check="key"),
+            Argument("more", metavar="[KEY]...", nargs=-1, required=False, check="key"),
+        ),
+        exit_codes={
+            0: "printed",
+            1: "usage error, no state file, corrupt file, --runtime: a row has an error",
+        },
         body="remote_http_launcher.bodies.inspect:run",
     ),
     Command(

@@ -23,13 +23,6 @@ from ._common import (
 )
 
 STATES = list(PROCESS_STATES)
-#: ``--watch``: how often the state files are looked at (local hosts: a stat of each file,
-#: no helper call unless something changed) and the longest a local table goes without a
-#: fresh listing (a process can die without its file changing), in seconds.
-LOCAL_POLL = 0.25
-LOCAL_REFRESH = 2.0
-#: ``--watch`` with a remote host: one listing (one round over the shared SSH master) per interval.
-REMOTE_POLL = 2.0
 
 
 def use_colour() -> bool:
@@ -133,66 +126,19 @@ def command(
 def watch_table(
     request: api.Request, view: str, listing: Callable[[str], Report], *, wide: bool, long: bool
 ) -> int:
-    """``--watch``: the table, redrawn whenever it changes; Ctrl-C ends it with exit 0.
+    """``--watch``: what to draw (the table with the same flags, problems under it) for the
+    loop of :func:`seamless_config_services.watch.watch`, which decides when."""
+    from .. import watch
 
-    Local hosts: the state directories' files are stat()ed every :data:`LOCAL_POLL` s and the
-    table recomputed when one changed (and every :data:`LOCAL_REFRESH` s). Remote hosts: one
-    listing every :data:`REMOTE_POLL` s over the shared SSH master (one round per host). On a
-    terminal the screen is cleared and redrawn; off one each changed table is printed after a
-    blank line. Problems (a host down) are shown under the table, not repeated."""
-    import time
-
-    remote = api.watched_remote(request, view)
-    tty = sys.stdout.isatty()
     colour = use_colour()
-    shown: str | None = None
-    signature: object = None
-    last = 0.0
-    try:
-        while True:
-            now = time.monotonic()
-            current = None if remote else _state_signature()
-            refresh = REMOTE_POLL if remote else LOCAL_REFRESH
-            if shown is None or current != signature or now - last >= refresh:
-                signature, last = current, now
-                report = listing(view)
-                text = format_table(
-                    report.rows, wide=wide, with_cluster=view == "all", long=long, colour=colour
-                )
-                text += "".join(f"{click.get_current_context().info_name}: {p}\n" for p in report.problems)
-                if text != shown:
-                    if tty:
-                        stamp = time.strftime("%H:%M:%S")
-                        click.echo(f"\x1b[H\x1b[2J{text}\n(updated {stamp}; Ctrl-C to quit)", nl=False)
-                    else:
-                        click.echo(("\n" if shown is not None else "") + text, nl=False)
-                    sys.stdout.flush()
-                    shown = text
-            time.sleep(REMOTE_POLL if remote else LOCAL_POLL)
-    except KeyboardInterrupt:
-        if tty:
-            click.echo("")
-        return 0
+    prog = click.get_current_context().info_name
 
+    def text() -> str:
+        report = listing(view)
+        table = format_table(report.rows, wide=wide, with_cluster=view == "all", long=long, colour=colour)
+        return table + "".join(f"{prog}: {problem}\n" for problem in report.problems)
 
-def _state_signature() -> tuple[Any, ...]:
-    """What changes when a local service's state changes: every file of this machine's state
-    directories (server, client, service locks), by name, inode, size and mtime."""
-    from remote_http_launcher import paths
-
-    found: list[Any] = []
-    for directory in (paths.server_dir(), paths.client_dir(), os.path.join(paths.server_dir(), ".locks")):
-        try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    found.append((directory, entry.name, info.st_ino, info.st_size, info.st_mtime_ns))
-        except OSError:
-            found.append((directory, None))
-    return tuple(sorted(found, key=repr))
+    return watch.watch(text, remote=api.watched_remote(request, view))
 
 
 def main() -> None:

@@ -197,17 +197,11 @@ def _stage_directories(
 
 
 def _runtimes(services: list[probe.Service]) -> None:
-    """Local running services: the executable, and the distribution in its environment."""
-    from remote_http_launcher.process import parse_pid
-
+    """Running services, local and remote: what their hosts' ``rhl-inspect --runtime``
+    answered in the batch, against this client's environment (:mod:`.runtime`)."""
     from . import runtime
 
-    cache: dict[tuple[str, str], dict[str, Any]] = {}
-    for svc in services:
-        if svc.target is None and svc.status == "running" and svc.row is not None:
-            pid = parse_pid(svc.row.get("pid"))
-            if pid is not None and pid > 1:
-                svc.runtime = runtime.inspect(pid, cache)
+    runtime.attach(services)
 
 
 def _identity(row: dict[str, Any], known: list[str]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ Order of the calls, per host (hosts side by side):
    PATH, or only in a conda base that the prepend adds.
 
 Then, in one batch (one master per host): per service, the port check and the handshake of
-running services, the tail of every known service's log, and the persistent-data walks.
+running services, the tail of every known service's log, and the persistent-data walks; per
+host, ``rhl-inspect --runtime KEY...`` for its running services (:mod:`.runtime`).
 """
 
 from __future__ import annotations
@@ -156,7 +157,10 @@ class Service:
     walk_call: Call | None = None
     walk_result: dispatch.Result | ServiceError | None = None
     walk_rows: list[dict[str, Any]] = field(default_factory=list)
-    #: What a running local service really runs (:mod:`.runtime`), or None.
+    #: What a running service really runs (:mod:`.runtime`), or None. One
+    #: ``rhl-inspect --runtime KEY...`` call per host covers every running service there.
+    runtime_call: Call | None = None
+    runtime_result: dispatch.Result | ServiceError | None = None
     runtime: Any = None
 
     @property
@@ -238,16 +242,35 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
         planned.append((svc, "log", svc.log_call))
         if svc.walk_call is not None:
             planned.append((svc, "walk", svc.walk_call))
+    planned += runtime_calls(services)
+    return planned
+
+
+def runtime_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
+    """One ``rhl-inspect --runtime KEY...`` per host, for its running services (the same
+    call object for each of them: :func:`run_planned` runs it once)."""
+    by_host: dict[str | None, list[Service]] = {}
+    for svc in services:
+        if svc.status == "running" and svc.row is not None:
+            by_host.setdefault(svc.target, []).append(svc)
+    planned: list[tuple[Service, str, Call]] = []
+    for target, running in by_host.items():
+        keys = list(dict.fromkeys(svc.key for svc in running))
+        call = Call(target, "rhl-inspect", ("--runtime", *keys))
+        for svc in running:
+            svc.runtime_call = call
+            planned.append((svc, "runtime", call))
     return planned
 
 
 def run_planned(planned: list[tuple[Service, str, Call]], ahead: list[Call] | None = None) -> None:
     """Run the second batch; ``ahead``: calls the doctor makes next that do not depend on
     these answers (the project's stage walks), sent in the same round trip per host."""
-    calls = [call for _s, _w, call in planned]
+    unique = list({id(call): call for _s, _w, call in planned}.values())  # a shared call runs once
     if ahead:
-        dispatch.send_ahead([*calls, *ahead])
-    outcomes = dispatch.run_many(calls)
+        dispatch.send_ahead([*unique, *ahead])
+    answers = dict(zip((id(call) for call in unique), dispatch.run_many(unique)))
+    outcomes = [answers[id(call)] for _s, _w, call in planned]
     retry: list[int] = []
     for index, ((svc, what, _call), outcome) in enumerate(zip(planned, outcomes)):
         setattr(svc, f"{what}_result", outcome)

@@ -1,75 +1,54 @@
-"""What a running local service really runs: "a local fix is not a live fix" (the seeds).
+"""What a running service really runs: "a local fix is not a live fix" (the seeds).
 
 A service runs the code installed in *its* environment, which need not be the client's: a
 fix made in this checkout is live for the service only if the service's interpreter imports
-it (the same environment with an editable install pointing here). For every running service
-of the local cluster the doctor reads ``/proc/PID/exe`` and ``/proc/PID/cmdline`` (only for a
-process of this user) and asks the service's own interpreter which distribution provides the
-service's command, its version, and whether it is an editable install and where it points;
-then the same question to this client's interpreter. A remote service's process cannot be
-read from here (the helpers do not report it), so only local services are checked.
+it. The probing happens on the service's host, for local and remote services alike, through
+one route: ``rhl-inspect --runtime KEY...`` (:mod:`remote_http_launcher.runtime`: the PID
+identity-checked against the state file, ``/proc/PID/exe``, the command line, and the
+service's own interpreter asked which distribution provides the command), one call per host
+in the doctor's batch (:func:`.probe.plan_calls`). Here only the comparison with this client's
+environment (the same question, asked in this process) and the finding's wording remain.
+
+A host whose remote-http-launcher predates ``--runtime`` (0.4.5) is "not checked", never an
+error.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Run by the service's interpreter (``-I``: isolated, no user site, no PYTHON* variables):
-#: which distribution provides the console script ``sys.argv[1]``, and how it is installed.
-_QUERY = r"""
-import json, sys
-from importlib import metadata
-name = sys.argv[1]
-out = {"prefix": sys.prefix, "executable": sys.executable, "python": sys.version.split()[0]}
-for dist in metadata.distributions():
-    try:
-        scripts = [ep.name for ep in dist.entry_points if ep.group == "console_scripts"]
-    except Exception:
-        continue
-    if name not in scripts:
-        continue
-    out["distribution"] = dist.metadata["Name"]
-    out["version"] = dist.version
-    out["editable"] = False
-    out["location"] = None
-    try:
-        direct = json.loads(dist.read_text("direct_url.json") or "null")
-    except ValueError:
-        direct = None
-    if isinstance(direct, dict):
-        out["editable"] = bool((direct.get("dir_info") or {}).get("editable"))
-        url = direct.get("url")
-        if isinstance(url, str) and url.startswith("file://"):
-            from urllib.parse import unquote, urlsplit
-            out["location"] = unquote(urlsplit(url).path)
-    break
-print(json.dumps(out))
-"""
-QUERY_TIMEOUT = 20.0
+#: The finding's message for a server whose rhl-inspect has no ``--runtime``.
+OLDER = "not checked: the server's remote-http-launcher is older"
 
 
 @dataclass
 class Runtime:
     """One running service's process and what its environment holds (None: unknown)."""
 
-    pid: int
+    pid: int | None
+    host: str = "localhost"
+    local: bool = True
     exe: str | None = None
     argv: list[str] = field(default_factory=list)
+    interpreter: str | None = None
     command: str | None = None
     service: dict[str, Any] | None = None
     client: dict[str, Any] | None = None
     error: str | None = None
+    #: The host's rhl-inspect has no --runtime (remote-http-launcher 0.4.5).
+    older: bool = False
+    #: What the host printed for this key, one field a line (the finding's evidence).
+    answer: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "pid": self.pid,
+            "host": self.host,
             "exe": self.exe,
             "argv": self.argv,
+            "interpreter": self.interpreter,
             "command": self.command,
             "service_environment": self.service,
             "client_environment": self.client,
@@ -78,15 +57,21 @@ class Runtime:
 
     @property
     def differences(self) -> list[str]:
-        """How the service's environment differs from this client's (empty: the same)."""
+        """How the service's environment differs from this client's (empty: the same).
+
+        On this machine the environments themselves are compared (their prefixes) and what
+        provides the command; for a remote service only the latter (a path on another host
+        says nothing about this one), and only when this client has the command at all."""
         if self.service is None or self.client is None:
             return []
         found = []
-        if _real(self.service.get("prefix")) != _real(self.client.get("prefix")):
+        if self.local and _real(self.service.get("prefix")) != _real(self.client.get("prefix")):
             found.append(
                 f"the service's environment is {self.service.get('prefix')}, "
                 f"this client's is {self.client.get('prefix')}"
             )
+        if not self.local and not self.client.get("distribution"):
+            return found
         mine, theirs = describe(self.client), describe(self.service)
         if mine != theirs:
             found.append(f"{self.command} is {theirs} for the service, {mine} for this client")
@@ -109,74 +94,79 @@ def describe(environment: dict[str, Any]) -> str:
     return text
 
 
-def _read_process(pid: int) -> tuple[str | None, list[str]] | None:
-    """``/proc/PID/exe`` and ``cmdline`` of a live process of this user, else None."""
-    try:
-        if os.stat(f"/proc/{pid}").st_uid != os.getuid():
-            return None
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return None
-    try:
-        exe: str | None = os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        exe = None
-    return exe, [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+def older_server(result: Any) -> bool:
+    """The answer of a 0.4.5 ``rhl-inspect`` to ``--runtime KEY...``: it takes the option
+    for a key (``exactly one key is required``, or ``no state file for '--runtime'``)."""
+    stderr = str(getattr(result, "stderr", "") or "")
+    return getattr(result, "rc", 0) != 0 and (
+        "exactly one key is required" in stderr
+        or "'--runtime'" in stderr
+        or "No such option: --runtime" in stderr
+    )
 
 
-def _interpreter_and_command(exe: str | None, argv: list[str]) -> tuple[str | None, str | None]:
-    """The Python interpreter to ask (as the service was started: ``argv[0]`` keeps a venv's
-    ``bin/python``, which ``exe`` resolves to the base interpreter) and the command name."""
-    first = argv[0] if argv else None
-    for candidate in (first, exe):
-        if candidate and os.path.basename(candidate).startswith("python") and os.path.isabs(candidate):
-            script = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
-            return candidate, os.path.basename(script) if script else None
-    return None, os.path.basename(first) if first else None
+def client_environment(command: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """This client's answer to the question the service's interpreter answered."""
+    from remote_http_launcher.runtime import local_environment
+
+    if command not in cache:
+        cache[command] = local_environment(command)
+    return cache[command]
 
 
-def query(interpreter: str, command: str) -> dict[str, Any]:
-    """Ask ``interpreter`` about the distribution providing ``command`` (bounded)."""
-    try:
-        proc = subprocess.run(
-            [interpreter, "-I", "-c", _QUERY, command],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=QUERY_TIMEOUT,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"could not ask {interpreter}: {exc}") from None
-    lines = proc.stdout.strip().splitlines()
-    try:
-        value = json.loads(lines[-1]) if proc.returncode == 0 and lines else None
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        error = proc.stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
-        raise RuntimeError(f"{interpreter} did not answer: {error[0]}")
-    return value
-
-
-def inspect(pid: int, cache: dict[tuple[str, str], dict[str, Any]] | None = None) -> Runtime | None:
-    """The runtime of the local process ``pid`` (None: not a live process of this user)."""
-    read = _read_process(pid)
-    if read is None:
-        return None
-    exe, argv = read
-    runtime = Runtime(pid, exe, argv)
-    interpreter, runtime.command = _interpreter_and_command(exe, argv)
-    if interpreter is None or runtime.command is None:
-        runtime.error = "not a Python console script: its distribution cannot be told"
-        return runtime
-    cache = {} if cache is None else cache
-    try:
-        for who, python in (("service", interpreter), ("client", sys.executable)):
-            if (python, runtime.command) not in cache:
-                cache[(python, runtime.command)] = query(python, runtime.command)
-            setattr(runtime, who, cache[(python, runtime.command)])
-    except RuntimeError as exc:
-        runtime.error = str(exc)
+def from_row(row: dict[str, Any], host: str, local: bool, cache: dict[str, dict[str, Any]]) -> Runtime:
+    """A :class:`Runtime` from one ``rhl-inspect --runtime`` row, with this client's side."""
+    argv = row.get("argv")
+    environment = row.get("environment")
+    pid = row.get("pid")
+    runtime = Runtime(
+        pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        host,
+        local,
+        exe=str(row["exe"]) if isinstance(row.get("exe"), str) else None,
+        argv=[str(a) for a in argv] if isinstance(argv, list) else [],
+        interpreter=str(row["interpreter"]) if isinstance(row.get("interpreter"), str) else None,
+        command=str(row["command"]) if isinstance(row.get("command"), str) else None,
+        service=environment if isinstance(environment, dict) else None,
+        error=str(row["error"]) if row.get("error") else None,
+    )
+    if runtime.service is not None and runtime.command:
+        runtime.client = client_environment(runtime.command, cache)
     return runtime
+
+
+def attach(services: list[Any]) -> None:
+    """Set ``svc.runtime`` from each running service's host answer (``svc.runtime_result``)."""
+    import json
+
+    from .. import dispatch
+    from ..errors import ServiceError
+
+    cache: dict[str, dict[str, Any]] = {}
+    for svc in services:
+        result = svc.runtime_result
+        if svc.runtime_call is None or result is None:
+            continue
+        pid = svc.row.get("pid") if svc.row is not None else None
+        pid = pid if isinstance(pid, int) and not isinstance(pid, bool) else None
+        if isinstance(result, ServiceError):
+            svc.runtime = Runtime(pid, svc.where, svc.target is None, error=result.message)
+            continue
+        assert isinstance(result, dispatch.Result)
+        if older_server(result):
+            svc.runtime = Runtime(pid, svc.where, svc.target is None, older=True)
+            continue
+        try:
+            rows = result.json_rows()
+        except ServiceError as exc:
+            svc.runtime = Runtime(pid, svc.where, svc.target is None, error=exc.message)
+            continue
+        row = next((r for r in rows if r.get("key") == svc.key), None)
+        if row is None:
+            svc.runtime = Runtime(pid, svc.where, svc.target is None, error=result.error_line())
+            continue
+        svc.runtime = from_row(row, svc.where, svc.target is None, cache)
+        svc.runtime.answer = "\n".join(
+            f"{name}: {json.dumps(row.get(name))}"
+            for name in ("pid", "exe", "interpreter", "command", "environment", "error")
+        )

@@ -196,25 +196,37 @@ def _service_finding(svc: Service, facts: Facts) -> Finding:
 
 
 def _runtime_finding(svc: Service, facts: Facts) -> Finding:
-    """ "A local fix is not a live fix": what the service runs, against this client."""
+    """ "A local fix is not a live fix": what the service runs (its host's
+    ``rhl-inspect --runtime``), against this client's environment."""
     from . import runtime as rt
 
     info: rt.Runtime = svc.runtime
     subject = f"{svc.key} (runtime)"
     details: dict[str, Any] = {"key": svc.key, "kind": "runtime", **info.as_json()}
-    shown = " ".join(info.argv[:2]) or str(info.exe)
-    evidence = [
-        Evidence(
-            f"readlink /proc/{info.pid}/exe; tr '\\0' ' ' < /proc/{info.pid}/cmdline",
-            f"{info.exe}\n{' '.join(info.argv)}",
-            0,
+    call = svc.runtime_call
+    result = svc.runtime_result
+    if call is not None and isinstance(result, dispatch.Result):
+        evidence = [Evidence(call.command_line(), excerpt(info.answer or result.stderr), result.rc)]
+    else:
+        evidence = [result_evidence(call, result)] if call is not None else []
+    if info.older:
+        return Finding(
+            subject,
+            OK,
+            f"{rt.OLDER} (its rhl-inspect has no --runtime; upgrade remote-http-launcher on "
+            f"{info.host} to have it checked)",
+            evidence,
+            None,
+            details,
         )
-    ]
+    shown = " ".join(info.argv[:2]) or str(info.exe)
     if info.service is None:
         return Finding(
             subject, OK, f"runs {shown} (executable {info.exe}); {info.error}", evidence, None, details
         )
     where = f"{rt.describe(info.service)} in {info.service.get('prefix')}"
+    if not info.local:
+        where += f" on {info.host}"
     differences = info.differences
     if not differences:
         live = (
@@ -222,21 +234,21 @@ def _runtime_finding(svc: Service, facts: Facts) -> Finding:
             if info.service.get("editable")
             else ""
         )
-        return Finding(
-            subject,
-            OK,
-            f"runs {shown} ({where}): the same environment as this client{live}",
-            evidence,
-            None,
-            details,
-        )
+        if info.local:
+            same = "the same environment as this client"
+        elif info.client is not None and not info.client.get("distribution"):
+            same = f"this client has no {info.command}: nothing here to compare with"
+        else:
+            same = f"{info.command} is the same distribution as on this client"
+        return Finding(subject, OK, f"runs {shown} ({where}): {same}{live}", evidence, None, details)
+    into = f"{info.service.get('prefix')}" + ("" if info.local else f" on {info.host}")
     return Finding(
         subject,
         WARNING,
         f"runs {shown} ({where}), not what this client has: " + "; ".join(differences),
         evidence,
         f"a fix in this client's environment is not live for the service: install it into "
-        f"{info.service.get('prefix')} ({info.service.get('executable')} -m pip install ...), then "
+        f"{into} ({info.service.get('executable')} -m pip install ...), then "
         f"{command('restart', svc, facts.workdir)}",
         details,
     )
