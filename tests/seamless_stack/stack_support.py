@@ -451,10 +451,16 @@ class Stack:
             stdin=subprocess.DEVNULL,
         )
 
-    def job(self, a: int = 40, timeout: float = 180) -> JobRun:
-        """Run the client script once (a real Seamless run); its result must be a + 2."""
+    def job(self, a: int = 40, timeout: float = 60) -> JobRun:
+        """Run the client script once (a real Seamless run); its result must be a + 2. A run
+        that hangs fails within ``timeout`` (inside pytest's own limit) with what it printed."""
         began = time.monotonic()
-        proc = self.python(str(self.dir / "job.py"), str(a), str(self.side), timeout=timeout)
+        try:
+            proc = self.python(str(self.dir / "job.py"), str(a), str(self.side), timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            printed = [_text(exc.stdout), _text(exc.stderr)]
+            what = f"job.py did not finish within {timeout:g} s:\n"
+            raise AssertionError(what + "".join(printed)) from None
         seconds = time.monotonic() - began
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         assert proc.returncode == 0 and lines, (
@@ -563,3 +569,9 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode(errors="replace")

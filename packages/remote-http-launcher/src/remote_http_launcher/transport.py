@@ -318,6 +318,35 @@ _transports: dict[tuple[str, str | None], Transport] = {}
 _transports_lock = threading.Lock()
 
 
+#: Master connections started ahead of time, by host (:func:`start_master`), until a call
+#: that needs the host takes them (:func:`await_master`).
+_HEAD_STARTS: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def start_master(host: str) -> None:
+    """Start ``host``'s master connection now, in the background, while the caller does other
+    work (the launcher parses its configuration); a wrong guess costs one idle connection."""
+    try:
+        proc = Transport(host).preconnect()
+    except (TransportError, OSError):  # only a head start: the call connects by itself
+        return
+    if proc is not None:
+        _HEAD_STARTS[host] = proc
+
+
+def await_master(host: str, timeout: float) -> None:
+    """Let a head start to ``host`` finish authenticating, so the next call rides its master
+    instead of opening a second connection (nothing to do without one)."""
+    proc = _HEAD_STARTS.pop(host, None)
+    if proc is None:
+        return
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def transport(host: str, *, control_dir: str | None = None) -> Transport:
     """The process-wide :class:`Transport` of ``host`` (one control path lookup per host)."""
     with _transports_lock:

@@ -235,25 +235,11 @@ class SSHExecutor(Executor):
         return result
 
     def _await_preconnect(self) -> None:
-        """Let a master connection started ahead of time (``preconnect`` of the launcher's
-        reuse check) finish authenticating, so this call rides it instead of opening a
-        second one. Looked up in ``sys.modules``, not imported: only if that check ran (and
-        no import edge back from here to it)."""
-        import sys
+        """Ride a master connection started ahead of time (the launcher's reuse check starts
+        one while it parses the configuration) instead of opening a second one."""
+        from ..transport import await_master
 
-        for name in ("reuse", "fastpath"):
-            module = sys.modules.get(f"{__package__}.{name}")
-            started = getattr(module, "PRECONNECT", None)
-            if started is None or started[0] != self.host:
-                continue
-            proc = started[1]
-            module.PRECONNECT = None  # type: ignore[union-attr]
-            try:
-                proc.wait(timeout=self.transport.connect_timeout * 3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            return
+        await_master(self.host, self.transport.connect_timeout * 3)
 
     def _diagnose(self, helper: str, result: HelperResult) -> None:
         if result.rc == 255:

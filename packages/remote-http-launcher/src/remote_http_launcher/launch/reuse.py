@@ -204,21 +204,10 @@ def remember(
         pass
 
 
-#: (host, process) of the SSH connection started ahead of the executor, if any. The SSH
-#: executor finds it through ``sys.modules`` (no import: only if this module ran).
-PRECONNECT: tuple[str, Any] | None = None
-
-
 def preconnect(host: str) -> None:
     """Start the SSH master connection to ``host`` now, while the configuration is still being
-    parsed: the config last seen at this path launched there. A wrong guess costs one idle
-    connection; the executor waits for this one instead of opening its own."""
-    global PRECONNECT
-    from ..transport import Transport, TransportError
+    parsed: the config last seen at this path launched there. The executor waits for this one
+    instead of opening its own (``transport.start_master`` / ``await_master``)."""
+    from ..transport import start_master
 
-    try:
-        proc = Transport(host).preconnect()
-    except (TransportError, OSError):  # only a head start; the launcher connects by itself
-        return
-    if proc is not None:
-        PRECONNECT = (host, proc)
+    start_master(host)
