@@ -126,7 +126,13 @@ def test_not_root_from_the_command_line(fakes: Fakes) -> None:
         except KeyError:
             pytest.fail("the svc account is missing (tests/sshd_support.py creates it)")
         runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser"
-        argv = [runuser, "-u", "svc", "--", "/usr/bin/python3", str(SUPPORT), "ensure", "slurm"]
+        # A checkout in a private (0700) directory is unreadable for svc: run a copy of the script.
+        readable = pathlib.Path(tempfile.mkdtemp(prefix="rhl-ensure-", dir="/var/tmp"))
+        readable.chmod(0o755)
+        script = readable / SUPPORT.name
+        shutil.copy(SUPPORT, script)
+        script.chmod(0o644)
+        argv = [runuser, "-u", "svc", "--", "/usr/bin/python3", str(script), "ensure", "slurm"]
     fakes.installed()
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, **fakes.env})
     missing = " ".join(SLURM)
