@@ -126,9 +126,21 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the reference implementation, in one run (see benchmarks/README.md)."""
-    session.install(str(RHL), str(SCS))
-    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
+    """Benchmarks against the reference implementation, in one run, then the many-hosts
+    fan-out (see benchmarks/README.md): every figure with its target. Arguments go to
+    run.py (``./dev bench --runs 30 --only ps-json``); with ``--only`` the many-hosts part is
+    left out unless ``--only many-hosts`` is among them."""
+    session.install(str(RHL), str(SCS), "pytest")  # pytest: tests/sshd_support.py's helpers
+    args = list(session.posargs)
+    selective = "--only" in args
+    many_hosts = not selective or "many-hosts" in args
+    while "many-hosts" in args:
+        at = args.index("many-hosts")
+        del args[at - 1 : at + 1]
+    if not selective or "--only" in args:
+        session.run("python", str(ROOT / "benchmarks" / "run.py"), *args)
+    if many_hosts:
+        session.run("python", str(ROOT / "benchmarks" / "many_hosts.py"))
 
 
 @nox.session

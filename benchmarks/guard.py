@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+import floors
 from run import WARMUP, BenchError, Context, Result, Side, base_env
 
 PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
@@ -79,13 +80,18 @@ def _pairs(
     ctx: Context,
     ours: Callable[[], float],
     reference: Callable[[], float],
+    floor: Callable[[], float] | None = None,
 ) -> Result:
     for _ in range(WARMUP):
         ours()
         reference()
+        if floor is not None:
+            floor()
     for _ in range(ctx.runs):
         result.ours.append(ours())
         result.reference.append(reference())
+        if floor is not None:
+            result.floor.append(floor())
     return result
 
 
@@ -111,8 +117,13 @@ def _decision(name: str, description: str, target: float, command: str) -> Calla
         for argv in (ours, reference):
             timed_exit(argv, env, 0)
         result = Result(name, description, target)
+        floor = [str(ctx.ours.bin / "python"), "-c", floors.GUARD]
         return _pairs(
-            result, ctx, lambda: timed_exit(ours, env, 0)[0], lambda: timed_exit(reference, env, 0)[0]
+            result,
+            ctx,
+            lambda: timed_exit(ours, env, 0)[0],
+            lambda: timed_exit(reference, env, 0)[0],
+            lambda: timed_exit(floor, env, 0)[0],
         )
 
     return scenario
@@ -149,14 +160,14 @@ def scenario_guard_accept_isolated(ctx: Context) -> Result:
     ours = _isolated(ctx.ours, *GUARD_OPTIONS, "--dry-run")
     reference = [str(stub_bin / "rhl-guard"), *GUARD_OPTIONS]
     timed_exit(ours, env, 0)
-    result = Result("guard-accept-I", "as guard-accept, ours as `python3 -I -S rhl-guard`", 0.4)
+    result = Result("guard-accept-I", "as guard-accept, ours as `python3 -I -S rhl-guard`", 0.38)
     return _pairs(result, ctx, lambda: timed_exit(ours, env, 0)[0], lambda: timed_exit(reference, env, 0)[0])
 
 
 SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "guard-reject": scenario_guard_reject,
     "guard-accept": _decision(
-        "guard-accept", "rhl-guard deciding `PATH=... rhl-ps --json`", 0.4, f"{PREPEND} rhl-ps --json"
+        "guard-accept", "rhl-guard deciding `PATH=... rhl-ps --json`", 0.38, f"{PREPEND} rhl-ps --json"
     ),
     "guard-reject-I": scenario_guard_reject_isolated,
     "guard-accept-I": scenario_guard_accept_isolated,

@@ -11,6 +11,9 @@
   that is ready at once / after 0.5 s.
 * ``launch-local-running``: the service runs but its connection file was removed.
 
+The cold local launches also time a *floor* (:data:`LAUNCH_FLOOR`): a stdlib-only script that
+does the least any launcher must do.
+
 The sshd comes from tests/sshd_support.py (it needs root, as the tests do). Between runs every
 service is stopped and its state removed outside the timed part; our SSH master connection is
 closed too, so "cold" includes connecting.
@@ -26,7 +29,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from run import REPO, BenchError, Context, Result, Side, base_env, run_pairs, timed
+from run import REPO, BenchError, Context, Result, Side, base_env, floor_runner, run_pairs, timed
 
 sys.path.insert(0, str(REPO / "tests"))
 
@@ -152,6 +155,100 @@ def scenario_reconnect(ctx: Context) -> Result:
     return run_pairs(result, ctx, lambda side, _i: timed(*sides[side.name])[0])
 
 
+#: The floor of a cold local launch, stdlib only (argv: the service's argv as JSON, its status
+#: file, the connection file, the workdir, the log): write the status file the service reads,
+#: fork the service detached (own session, stdin /dev/null, output to the log), wait with a
+#: short backoff (1-2 ms, as ours) until the status file says ``running``, ask the handshake
+#: ``GET /`` once, and write the connection file atomically. No lock, no checks, no
+#: supervisor, no exit record, no whitelist, no progress output: no launcher can be this
+#: small, so it bounds from below.
+#: It leaves ``<status file>.pid`` for the clean-up (outside the timed part).
+LAUNCH_FLOOR = """
+import json, os, socket, sys, time
+argv, status, conn, workdir, log = json.loads(sys.argv[1]), *sys.argv[2:6]
+def write(path, data):
+    with open(path + ".tmp", "w") as handle:
+        handle.write(json.dumps(data))
+    os.replace(path + ".tmp", path)
+write(status, {"workdir": workdir, "log": log, "status": "starting"})
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    os.chdir(workdir)
+    null, out = os.open(os.devnull, os.O_RDONLY), os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0); os.dup2(out, 1); os.dup2(out, 2)
+    os.execvp(argv[0], argv)
+with open(status + ".pid", "w") as handle:
+    handle.write(str(pid))
+delay = 0.001
+while True:
+    try:
+        with open(status, "rb") as handle:
+            data = json.loads(handle.read())
+    except ValueError:
+        data = {}
+    if data.get("status") == "running":
+        break
+    time.sleep(delay)
+    delay = min(delay * 1.5, 0.002)
+with socket.create_connection(("127.0.0.1", data["port"]), timeout=5) as sock:
+    sock.sendall(b"GET / HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n")
+    if not sock.recv(64).startswith(b"HTTP/1.0 200"):
+        sys.exit("handshake failed")
+write(conn, {"hostname": "127.0.0.1", "port": data["port"]})
+"""
+
+
+def _floor_launch(
+    ctx: Context, name: str, service_argv: list[str], env: dict[str, str]
+) -> Callable[[int], float]:
+    """A cold launch by :data:`LAUNCH_FLOOR`; the service is stopped after it (not timed)."""
+    root = ctx.tmp / f"{name}-floor"
+    (root / "work").mkdir(parents=True, exist_ok=True)
+    status = root / "service.json"
+    argv = [*service_argv, "--status-file", str(status)]
+    args = [
+        json.dumps(argv),
+        str(status),
+        str(root / "connection.json"),
+        str(root / "work"),
+        str(root / "log"),
+    ]
+    run = floor_runner(ctx, LAUNCH_FLOOR, args, env)
+
+    def one(i: int) -> float:
+        try:
+            return run(i)
+        finally:
+            _stop_floor_service(status)
+
+    return one
+
+
+def _stop_floor_service(status: pathlib.Path) -> None:
+    import signal
+    import time
+
+    pid_file = pathlib.Path(f"{status}.pid")
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return
+    pid_file.unlink()
+    try:
+        os.killpg(pid, signal.SIGTERM)  # the floor's own service, in its own session
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    raise BenchError(f"the floor's service {pid} did not stop")
+
+
 def _local_env(ctx: Context, side: Side, tools: pathlib.Path) -> dict[str, str]:
     env = base_env(ctx.tmp / "local-state")
     env.pop("REMOTE_HTTP_LAUNCHER_DIR")
@@ -192,7 +289,9 @@ def _launch_local(
                 subprocess.run([side.tool("rhl-rm"), key], env=env, capture_output=True, timeout=60)
                 (client_dir / f"{key}.json").unlink(missing_ok=True)
 
-        return run_pairs(Result(name, description, target), ctx, one)
+        env = _local_env(ctx, ctx.ours, tools)
+        floor = _floor_launch(ctx, name, ["rhl-example-service", *service_args.split()], env)
+        return run_pairs(Result(name, description, target), ctx, one, floor)
 
     return scenario
 

@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import floors
+
 # benchmarks/launcher.py does "from run import ...": let it find this very module, not a second copy.
 sys.modules.setdefault("run", sys.modules[__name__])
 
@@ -70,6 +73,16 @@ class Result:
     target: float
     ours: list[float] = field(default_factory=list)
     reference: list[float] = field(default_factory=list)
+    #: Wall times of the stdlib floor (the least any implementation must do, see floors.py),
+    #: timed in the same interleaving; empty when the scenario has none.
+    floor: list[float] = field(default_factory=list)
+
+    @property
+    def over_floor(self) -> float | None:
+        """Median of the pairwise ratios ours/floor (how far we are from the floor)."""
+        if not self.floor:
+            return None
+        return statistics.median(a / b for a, b in zip(self.ours, self.floor, strict=True))
 
     @property
     def ratios(self) -> list[float]:
@@ -140,21 +153,39 @@ class Context:
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
 
-def run_pairs(result: Result, ctx: Context, one: Callable[[Side, int], float]) -> Result:
-    """Warm-up, then ``runs`` interleaved pairs (ours first, then reference)."""
+def run_pairs(
+    result: Result,
+    ctx: Context,
+    one: Callable[[Side, int], float],
+    floor: Callable[[int], float] | None = None,
+) -> Result:
+    """Warm-up, then ``runs`` interleaved pairs (ours first, then reference), and with
+    ``floor`` a third run of the stdlib floor in each round."""
     for i in range(WARMUP):
         one(ctx.ours, -1 - i)
         one(ctx.reference, -1 - i)
+        if floor is not None:
+            floor(-1 - i)
     for i in range(ctx.runs):
         result.ours.append(one(ctx.ours, i))
         result.reference.append(one(ctx.reference, i))
+        if floor is not None:
+            result.floor.append(floor(i))
     return result
+
+
+def floor_runner(ctx: Context, code: str, args: list[str], env: dict[str, str]) -> Callable[[int], float]:
+    """The floor: ``code`` (stdlib only, see floors.py) run by our side's interpreter."""
+    python = str(ctx.ours.bin / "python")
+    return lambda _i: timed([python, "-c", code, *args], env)[0]
 
 
 def scenario_ps_help(ctx: Context) -> Result:
     env = base_env(ctx.tmp / "help-state")
     result = Result("ps-help", "rhl-ps --help", 0.45)
-    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--help"], env)[0])
+    help_text = timed([ctx.ours.tool("rhl-ps"), "--help"], env, capture=True)[1]
+    floor = floor_runner(ctx, floors.PRINT, [help_text], env)
+    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--help"], env)[0], floor)
 
 
 def dead_pids(count: int) -> list[int]:
@@ -236,7 +267,8 @@ def scenario_ps_json(ctx: Context) -> Result:
         if running < N_LIVE_ROWS:  # more only if a reaped PID was reused meanwhile
             raise BenchError(f"{side.name}: {running} running rows, expected {N_LIVE_ROWS}")
     result = Result("ps-json", f"rhl-ps --json, {N_STATE_FILES:,} state files", 0.75)
-    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--json"], env)[0])
+    floor = floor_runner(ctx, floors.PS_JSON, [env["REMOTE_HTTP_LAUNCHER_DIR"]], env)
+    return run_pairs(result, ctx, lambda side, _i: timed([side.tool("rhl-ps"), "--json"], env)[0], floor)
 
 
 @contextmanager
@@ -296,7 +328,7 @@ def scenario_stop(ctx: Context) -> Result:
             raise BenchError(f"{side.name}: rhl-stop printed {out.strip()!r}, expected '{key}: stopped'")
         return elapsed
 
-    result = Result("stop", "rhl-stop KEY (service exits on SIGINT)", 0.2)
+    result = Result("stop", "rhl-stop KEY (service exits on SIGINT)", 0.09)
     return run_pairs(result, ctx, one)
 
 
@@ -323,8 +355,9 @@ def build_buffer_tree(ctx: Context) -> pathlib.Path:
 def scenario_ps_persistent(ctx: Context) -> Result:
     root = build_buffer_tree(ctx)
     env = base_env(ctx.tmp / "persistent-state")
-    argv_tail = ["--level", "2", "--json", str(root)]
-    expected = 1 + N_PROJECTS * (N_STAGES + 1)
+    # What the client asks for a hashserver root (seamless-service-ps --persistent).
+    argv_tail = ["--level", "2", "--marker", ".HASHSERVER_PREFIX", "--json", str(root)]
+    expected = N_PROJECTS * (N_STAGES + 1)
     for side in (ctx.ours, ctx.reference):
         _, out = timed([side.tool("rhl-ps-persistent"), *argv_tail], env, capture=True)
         if out.count("\n") != expected:
@@ -332,9 +365,10 @@ def scenario_ps_persistent(ctx: Context) -> Result:
                 f"{side.name}: rhl-ps-persistent printed {out.count(chr(10))} rows, expected {expected}"
             )
     files = N_PROJECTS * N_BUFFERS
-    result = Result("ps-persistent", f"rhl-ps-persistent --level 2 --json, {files:,} files", 0.4)
+    result = Result("ps-persistent", f"rhl-ps-persistent --level 2 --marker M --json, {files:,} files", 0.36)
+    floor = floor_runner(ctx, floors.PS_PERSISTENT, [str(root)], env)
     return run_pairs(
-        result, ctx, lambda side, _i: timed([side.tool("rhl-ps-persistent"), *argv_tail], env)[0]
+        result, ctx, lambda side, _i: timed([side.tool("rhl-ps-persistent"), *argv_tail], env)[0], floor
     )
 
 
@@ -361,14 +395,21 @@ def all_scenarios() -> dict[str, Callable[[Context], Result]]:
 
 
 def print_report(results: list[Result]) -> None:
-    header = f"{'scenario':<15} {'ours ms':>9} {'ref ms':>9} {'ratio':>7} {'target':>7}  result"
+    header = (
+        f"{'scenario':<21} {'ours ms':>9} {'ref ms':>9} {'ratio':>7} {'target':>7}  {'result':<6}"
+        f" {'floor ms':>9} {'x floor':>7}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
+        over = r.over_floor
+        floor = f"{'-':>9} {'-':>7}"
+        if over is not None:
+            floor = f"{statistics.median(r.floor) * 1000:9.1f} {over:7.2f}"
         print(
-            f"{r.name:<15} {statistics.median(r.ours) * 1000:9.1f} "
+            f"{r.name:<21} {statistics.median(r.ours) * 1000:9.1f} "
             f"{statistics.median(r.reference) * 1000:9.1f} {r.ratio:7.3f} {'<=' + format(r.target, 'g'):>7}"
-            f"  {'-' if r.target == float('inf') else 'PASS' if r.passed else 'MISS'}"
+            f"  {'-' if r.target == float('inf') else 'PASS' if r.passed else 'MISS':<6} {floor}"
         )
     print()
     for r in results:

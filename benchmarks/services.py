@@ -10,6 +10,10 @@
   sides pay a full login (no target: the login, ~230 ms here, is most of both times).
 * ``service-resolve``: ``seamless-service-resolve --service hashserver --cluster remote
   --project myproj --stage s1`` (local only, no SSH).
+* ``service-ps-json``: ``seamless-service-ps --json`` (the client view: this machine's
+  connection files, no SSH) over 10 connection files, in a HOME of its own. The reference
+  runs ``rhl-ps --client --json`` of remote-http-launcher 0.4.5 as a subprocess; ours reads the
+  files in its own process.
 
 The reference client runs from the venv the golden tests use (tests/services/reference_sc.py).
 """
@@ -175,6 +179,63 @@ def scenario_resolve(ctx: Context) -> Result:
     return run_pairs(Result("service-resolve", "seamless-service-resolve (no SSH)", 0.5), ctx, one)
 
 
+N_CONNECTIONS = 10
+
+
+def _connection_home(ctx: Context) -> pathlib.Path:
+    """A HOME like the bench's (same cluster file) holding 10 connection files, as the
+    launcher writes them after a launch: 5 hashservers and 5 databases of the cluster."""
+    home = ctx.tmp / "services-home-connections"
+    if home.exists():
+        return home
+    (home / ".seamless").mkdir(parents=True)
+    (home / ".seamless" / "clusters.yaml").write_text(CLUSTERS)
+    client = home / ".remote-http-launcher" / "client"
+    client.mkdir(parents=True)
+    for index in range(N_CONNECTIONS):
+        service = ("hashserver", "database")[index % 2]
+        stage = f"s{index // 2}"
+        key = f"{service}-remote-rw-myproj--STAGE-{stage}"
+        meta = {
+            "service": service,
+            "cluster": "remote",
+            "mode": "rw",
+            "project": "myproj",
+            "subproject": None,
+            "stage": stage,
+            "substage": None,
+            "queue": None,
+        }
+        connection = {
+            "key": key,
+            "hostname": "127.0.0.1",
+            "port": 5100 + index,
+            "ssh_hostname": "rhltest-svc",
+            "status": "running",
+            "meta": meta,
+        }
+        (client / f"{key}.json").write_text(json.dumps(connection))
+    return home
+
+
+def scenario_ps_json(ctx: Context) -> Result:
+    bench = ServicesBench.get(ctx)
+    home = _connection_home(ctx)
+
+    def one(side: Side, _i: int) -> float:
+        env = bench.env(side, ctx)
+        env["HOME"] = str(home)
+        argv = [bench.tool(side, "seamless-service-ps"), "--json"]
+        elapsed, out = timed_in(argv, env, bench.project)
+        rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+        if len(rows) != N_CONNECTIONS:
+            raise BenchError(f"{side.name}: expected {N_CONNECTIONS} rows, got:\n{out}")
+        return elapsed
+
+    description = f"seamless-service-ps --json, client view, {N_CONNECTIONS} connection files (no SSH)"
+    return run_pairs(Result("service-ps-json", description, 0.3), ctx, one)
+
+
 SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "service-ps-server": _ps(
         "service-ps-server", "seamless-service-ps --server, 6 services, master connection up", 0.3, cold=False
@@ -183,4 +244,5 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
         "service-ps-cold", "the same with no SSH connection open (a login each)", float("inf"), cold=True
     ),
     "service-resolve": scenario_resolve,
+    "service-ps-json": scenario_ps_json,
 }

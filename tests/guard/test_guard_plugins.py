@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 from guardkit import EXIT_CONFIG, EXIT_REJECTED, Tree, run_guard, tree  # noqa: F401 - fixture
 
+from remote_http_launcher.entrypoints import find_entry_points
 from remote_http_launcher.policy import hookimpl
-from remote_http_launcher.policy._entrypoints import find_entry_points
 from remote_http_launcher.policy.base import PolicyConfigError
 from remote_http_launcher.policy.names import build
 from remote_http_launcher.policy.registry import ENTRY_POINT_GROUP, ENV_PLUGINS, load_registry

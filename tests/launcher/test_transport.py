@@ -8,6 +8,11 @@ import pathlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from remote_http_launcher import transport
 from remote_http_launcher.transport import Transport
@@ -46,7 +51,10 @@ def test_words_arrive_exactly_and_one_master_serves_every_call(
         link.close()
 
 
-def test_dead_host_answers_255_within_its_connect_timeout(sshd: SSHD, tmp_path: pathlib.Path) -> None:
+@pytest.fixture
+def dead_host_config(sshd: SSHD, tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """An ssh_config with the test sshd's hosts and ``dead``: a port that accepts TCP and
+    never answers (what a hung or firewalled host looks like), open while the test runs."""
     with socket.socket() as hole:
         hole.bind(("127.0.0.1", 0))
         hole.listen(8)
@@ -54,18 +62,57 @@ def test_dead_host_answers_255_within_its_connect_timeout(sshd: SSHD, tmp_path: 
         config.write_text(
             f"Host dead\n  HostName 127.0.0.1\n  Port {hole.getsockname()[1]}\n" + sshd.ssh_config.read_text()
         )
-        wrapper = tmp_path / "ssh"
-        wrapper.write_text(f'#!/bin/sh\nexec /usr/bin/ssh -F {config} "$@"\n')
-        wrapper.chmod(0o755)
-        control = sshd.dir / "cm"
-        control.mkdir(mode=0o700, exist_ok=True)
-        link = Transport("dead", control_dir=str(control), ssh=str(wrapper), connect_timeout=1)
-        start = time.monotonic()
-        done = link.run(["rhl-ps", "--json"])
-        took = time.monotonic() - start
+        yield config
+
+
+def test_dead_host_answers_255_within_its_connect_timeout(
+    sshd: SSHD, tmp_path: pathlib.Path, dead_host_config: pathlib.Path
+) -> None:
+    wrapper = tmp_path / "ssh"
+    wrapper.write_text(f'#!/bin/sh\nexec /usr/bin/ssh -F {dead_host_config} "$@"\n')
+    wrapper.chmod(0o755)
+    control = sshd.dir / "cm"
+    control.mkdir(mode=0o700, exist_ok=True)
+    link = Transport("dead", control_dir=str(control), ssh=str(wrapper), connect_timeout=1)
+    start = time.monotonic()
+    done = link.run(["rhl-ps", "--json"])
+    took = time.monotonic() - start
     assert done.rc == transport.SSH_FAILED
     assert "timed out" in done.error_line()
     assert took < 1 + 2.0, took
+
+
+def test_a_head_start_to_a_dead_host_is_its_calls_answer(
+    sshd: SSHD, tmp_path: pathlib.Path, dead_host_config: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """head_start() starts the hosts without a master at once; a call to a host whose head
+    start failed answers with that failure (255, ssh's message) instead of connecting a
+    second time: one ssh start for the dead host, counted by the wrapper. A host whose
+    master listens gets no head start."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    starts = tmp_path / "starts"
+    wrapper = f'#!/bin/sh\necho "$*" >> {starts}\nexec /usr/bin/ssh -F {dead_host_config} "$@"\n'
+    (bin_dir / "ssh").write_text(wrapper)
+    (bin_dir / "ssh").chmod(0o755)
+    control = sshd.dir / "cm-head"
+    control.mkdir(mode=0o700, exist_ok=True)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv(transport.ENV_CONTROL_DIR, str(control))
+    monkeypatch.setenv(transport.ENV_CONNECT_TIMEOUT, "1")
+    monkeypatch.setattr(transport, "_transports", {})
+    try:
+        assert transport.transport("rhltest-svc").run(["true"]).rc == 0  # its master now listens
+        assert transport.transport("rhltest-svc").master_listening()
+        before = starts.read_text().count("\n")
+        transport.head_start(["dead", "rhltest-svc", "dead"])
+        done = transport.transport("dead").run(["rhl-ps", "--json"])
+        lines = starts.read_text().splitlines()[before:]
+    finally:
+        transport.transport("rhltest-svc").close()
+    assert done.rc == transport.SSH_FAILED
+    assert "timed out" in done.error_line(), done.error_line()
+    assert len(lines) == 1 and lines[0].endswith("-n -N -f dead"), lines
 
 
 def test_run_many_keeps_its_bound_and_the_order() -> None:
@@ -98,7 +145,7 @@ def test_helper_command_text_is_quoted_once() -> None:
     link = Transport("somehost", control_dir="/nonexistent-dir", connect_timeout=7)
     argv = link.argv(["rhl-ps"])
     assert argv[:5] == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=7"]
-    assert "ControlPath=/nonexistent-dir/%C" in argv and "ControlMaster=auto" in argv
+    assert "ControlPath=/nonexistent-dir/m-somehost" in argv and "ControlMaster=auto" in argv
     assert argv[-2:] == ["somehost", f"{transport.PATH_PREPEND} rhl-ps"]
 
 
@@ -116,3 +163,11 @@ def test_every_ssh_goes_through_the_transport() -> None:
         if path.name != "transport.py" and starts_ssh.search(path.read_text())
     ]
     assert offenders == []
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12))
+def test_quoting_is_shlex_quote(word: str) -> None:
+    """Words are quoted as shlex.quote does; shlex (and re) are imported only when needed."""
+    import shlex
+
+    assert transport.quote_word(word) == shlex.quote(word)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from conftest import RhlEnv
+from http_support import http_server as serve
 
 
 def test_pid_alive(rhl: RhlEnv) -> None:
@@ -50,24 +49,15 @@ def test_pid_alive_missing_argument(rhl: RhlEnv) -> None:
 
 @pytest.fixture
 def http_server() -> Iterator[int]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            redirects = {"/redirect": "/ok", "/away": "http://192.0.2.1:9/ok"}
-            code = 200 if self.path == "/ok" else (302 if self.path in redirects else 404)
-            self.send_response(code)
-            if code == 302:
-                self.send_header("Location", redirects[self.path])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    redirects = {"/redirect": "/ok", "/away": "http://192.0.2.1:9/ok"}
 
-        def log_message(self, *args: object) -> None:
-            pass
+    def answer(path: str) -> tuple[int, dict[str, str]]:
+        if path in redirects:
+            return 302, {"Location": redirects[path]}
+        return (200 if path == "/ok" else 404), {}
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
+    with serve(answer) as port:
+        yield port
 
 
 def _closed_port() -> int:

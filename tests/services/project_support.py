@@ -12,8 +12,6 @@ import hashlib
 import json
 import os
 import pathlib
-import random
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -22,24 +20,8 @@ from typing import Any
 import yaml
 
 from conftest import Result, find_command
+from seamless_stack.stack_support import free_port_range as free_port_range  # re-exported
 from sshd_support import SSHD
-
-
-def free_port_range(size: int = 40) -> tuple[int, int]:
-    """A range of ports that are free now (the services pick inside it)."""
-    for _ in range(200):
-        start = random.randrange(20000, 60000 - size)
-        ok = True
-        for port in (start, start + size // 2, start + size - 1):
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return start, start + size - 1
-    raise RuntimeError("no free port range")
 
 
 class Project:
@@ -72,7 +54,7 @@ class Project:
 
     # -- configuration -----------------------------------------------------------------------
     def local_cluster(self) -> dict[str, Any]:
-        hs, db = free_port_range(), free_port_range()
+        hs, db = free_port_range(40), free_port_range(40)
         return {
             "type": "local",
             "workers": 1,
@@ -95,7 +77,7 @@ class Project:
         }
 
     def remote_cluster(self) -> dict[str, Any]:
-        hs, db = free_port_range(), free_port_range()
+        hs, db = free_port_range(40), free_port_range(40)
         return {
             "frontends": [
                 {
@@ -165,6 +147,20 @@ class Project:
 
     def client_state(self, key: str) -> dict[str, Any]:
         return dict(json.loads((self.state / "client" / f"{key}.json").read_text()))
+
+
+def project_with_connection_files(tmp: pathlib.Path) -> Project:
+    """A project on the local cluster ``here`` with two connection files (no service runs):
+    the client view of ``ps`` and ``resolve`` without any process or SSH."""
+    project = Project(tmp)
+    client = project.state / "client"
+    client.mkdir(parents=True, exist_ok=True)
+    for index, service in enumerate(("hashserver", "database")):
+        key = f"{service}-here-rw-myproj"
+        meta = {"service": service, "cluster": "here", "mode": "rw", "project": "myproj"}
+        connection = {"key": key, "hostname": "127.0.0.1", "port": 6100 + index, "meta": meta}
+        (client / f"{key}.json").write_text(json.dumps(connection))
+    return project
 
 
 def put_buffer(port: int, data: bytes) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 from project_support import Project, table
 
+from http_support import http_server as serve
 from sshd_support import SSHD
 
 HS = "hashserver-remote-rw-myproj"
@@ -68,26 +69,73 @@ def test_one_round_trip_per_command(project: Project) -> None:
     # Acting on one service: its key is known from the configuration, one call.
     assert round_trips(project, "seamless-service-stop", "--service", "database") == 1
     assert round_trips(project, "seamless-service-rm", "--service", "database") == 1
-    # Acting on a cluster's services: which keys is only known from the host's rows, so
-    # rhl-ps first, then rhl-stop: two rounds by nature.
-    assert round_trips(project, "seamless-service-stop", "--cluster", "remote", "--stage", "fing") == 2
+    # Acting on a cluster's services: the keys are only known from the host's state, so one
+    # batch holds rhl-ps and rhl-stop --meta-cluster (which selects them by their meta
+    # itself): one round.
+    assert round_trips(project, "seamless-service-stop", "--cluster", "remote", "--stage", "fing") == 1
     # clear: rhl-clear checks that no running service uses the directory by itself: one call.
     assert round_trips(project, "seamless-service-clear", "--service", "hashserver", "--stage", "fing") == 1
-    # Refused (the hashserver runs there): then rhl-ps names every service in the way.
-    assert round_trips(project, "seamless-service-clear", "--service", "hashserver", expect_rc=1) == 2
+    # Refused (the hashserver runs there): rhl-clear names every service in the way itself.
+    assert round_trips(project, "seamless-service-clear", "--service", "hashserver", expect_rc=1) == 1
     rows = table(project.ok("seamless-service-ps", "--server").stdout)
     assert sorted((r[0], r[2], r[3]) for r in rows[1:]) == [
         ("hashserver", "-", "running"),
         ("hashserver", "fing", "stale"),
     ]
+    # Removing a cluster's (stopped) services: one batch too.
+    assert round_trips(project, "seamless-service-rm", "--cluster", "remote", "--stage", "fing") == 1
+    rows = table(project.ok("seamless-service-ps", "--server").stdout)
+    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [("hashserver", "-", "running")]
 
 
 def test_doctor_round_trips(project: Project) -> None:
-    """The doctor: the guard probe (a shell comment, which no batch can carry), one batch of
-    rhl-ps, and one batch of everything it then knows to ask (ports, handshakes, log tails,
-    persistent walks); a host without a guard adds the PATH probe (no prepend)."""
+    """The doctor of running services known from the configuration: one batch per host holds
+    the session record, rhl-ps, the log tails and data walks, and the port check, handshake
+    and runtime of each configured key in their key forms (``rhl-verify-port --key``,
+    ``rhl-handshake --key``, ``rhl-inspect --runtime KEY``: the helper reads the port from the
+    state itself). One round trip, and the report is the full one (port and handshake
+    checked, runtime compared)."""
+    assert round_trips(project, "seamless-service-doctor", "--service", "database", expect_rc=0) == 1
+    assert round_trips(project, "seamless-service-doctor", "--service", "hashserver", "--stage", "fing") == 1
+    document = json.loads(project.ok("seamless-service-doctor", "--service", "database", "--json").stdout)
+    (state,) = [c for c in document["checks"] if c["id"] == "services"]
+    running = [f for f in state["findings"] if f["subject"] == DB]
+    assert [f["verdict"] for f in running] == ["ok"], running
+    assert (
+        "port " in running[0]["message"]
+        and "accepts connections and answers its handshake" in (running[0]["message"])
+    ), running[0]
+    prefix = "ssh rhltest-svc 'PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH "
+    commands = [e["command"] for e in running[0]["evidence"]]
+    assert commands[1:] == [
+        f"{prefix}rhl-verify-port --key {DB}'",
+        f"{prefix}rhl-handshake --key {DB} --path /healthcheck'",
+    ], commands
+    assert [e["exit_code"] for e in running[0]["evidence"]] == [0, 0, 0]
+    (runtime,) = [f for f in state["findings"] if f["subject"] == f"{DB} (runtime)"]
+    assert runtime["evidence"][0]["command"] == f"{prefix}rhl-inspect --runtime {DB}'"
+
+
+def test_doctor_of_instances_only_the_rows_reveal_is_two_rounds(project: Project) -> None:
+    """Without --stage the doctor checks every stage's instance found on the host: the
+    ``fing`` hashserver is only known from the rows of the first batch, so its port,
+    handshake, runtime and log tail need a second one (the configured instance's rode in the
+    first)."""
     count = round_trips(project, "seamless-service-doctor", "--service", "hashserver", expect_rc=0)
-    assert count <= (3 if project.guarded else 4), count
+    assert count == 2, count
+
+
+def test_doctor_of_services_that_do_not_run_is_one_round(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    """Nothing runs: no port, handshake or runtime to ask; the log tails and data walks of the
+    resolved services rode in the first batch. One round trip."""
+    project = Project(tmp_path, sshd_isolated)
+    project.start("hashserver")
+    project.ok("seamless-service-stop", "--service", "hashserver")
+    assert round_trips(project, "seamless-service-doctor", "--service", "hashserver", expect_rc=1) == 1
+    document = json.loads(project.run("seamless-service-doctor", "--service", "hashserver", "--json").stdout)
+    (logs,) = [c for c in document["checks"] if c["id"] == "logs"]
+    assert [f["subject"] for f in logs["findings"]] == [HS]
+    assert round_trips(project, "seamless-service-doctor", "--service", "database", expect_rc=0) == 1
 
 
 def _blackhole() -> socket.socket:
@@ -198,3 +246,138 @@ def test_a_0_4_5_server_gets_one_call_per_helper(
     sent = _helpers_sent(log)
     assert sent[0] == "rhl-batch" and sent.count("rhl-batch") == 1, sent
     assert sent[1:].count("rhl-ps") == 1 and "rhl-ps-persistent" in sent[1:], sent
+
+
+def _legacy_state(project: Project, key: str) -> None:
+    """A state file without meta, as remote-http-launcher 0.4.5 wrote them (its process gone)."""
+    from test_doctor import remote_file
+
+    state = {"status": "running", "pid": 999999, "port": 1, "workdir": str(project.remote_home / "legacy")}
+    remote_file(project, f".remote-http-launcher/server/{key}.json", json.dumps(state))
+
+
+def test_a_state_file_without_meta_is_still_selected_by_its_key(
+    sshd_isolated: SSHD, tmp_path: pathlib.Path
+) -> None:
+    """rhl-stop --meta-cluster picks only state files whose meta names service and cluster;
+    the client's own rule also parses keys: such a key costs one more call, naming it."""
+    project = Project(tmp_path, sshd_isolated)
+    project.start("hashserver")
+    legacy = "hashserver-remote-rw-legacy"
+    _legacy_state(project, legacy)
+    assert project.sshd is not None
+    before = sessions(project.sshd)
+    stopped = project.run("seamless-service-stop", "--cluster", "remote")
+    assert stopped.returncode == 0, stopped
+    assert sorted(stopped.stdout.splitlines()) == [f"{legacy}: already gone", f"{HS}: stopped"]
+    assert sessions(project.sshd) - before == 2
+    # The other project's legacy service is not of this selection: one round.
+    before = sessions(project.sshd)
+    removed = project.run("seamless-service-rm", "--cluster", "remote", "--project", "myproj")
+    assert removed.returncode == 0, removed
+    assert removed.stdout.splitlines() == [
+        f"removed {project.remote_home}/.remote-http-launcher/server/{HS}.json",
+        f"removed {project.state}/client/{HS}.json",
+    ]
+    assert sessions(project.sshd) - before == 1
+    assert (project.remote_home / ".remote-http-launcher" / "server" / f"{legacy}.json").exists()
+
+
+def test_clear_names_every_service_in_its_way_in_one_round(project: Project) -> None:
+    project.start("hashserver", "--mode", "ro")  # the same directory as the rw instance
+    assert project.sshd is not None
+    before = sessions(project.sshd)
+    refused = project.run("seamless-service-clear", "--service", "hashserver")
+    assert sessions(project.sshd) - before == 1
+    assert (refused.returncode, refused.stdout) == (1, ""), refused
+    ro = "hashserver-remote-ro-myproj"
+    assert refused.stderr == (
+        f"seamless-service-clear: ~/buffers/myproj is in use by running service(s) {ro}, {HS}: "
+        "stop them first (seamless-service-stop), or pass --force\n"
+    )
+
+
+def test_a_0_4_5_server_stops_and_removes_a_cluster_one_call_per_helper(
+    sshd_isolated: SSHD, tmp_path: pathlib.Path, reference_bin: pathlib.Path
+) -> None:
+    """No rhl-batch there: rhl-ps alone, then rhl-stop/rhl-rm naming the keys (the --meta-*
+    call is never sent to a host that cannot run it)."""
+    project = Project(tmp_path, sshd_isolated)
+    project.start("hashserver")
+    pid = project.server_state(HS)["pid"]
+    sshd_isolated.set_key_options("svc", None, path=f"{reference_bin}:/usr/local/bin:/usr/bin:/bin")
+    extra, log = _logging_ssh(sshd_isolated, tmp_path)
+    # A master connection of its own: the start's (still up) has the old PATH.
+    env = dict(project.env, **extra, RHL_CONTROL_DIR=str(tmp_path / "cm"))
+    stopped = project.run("seamless-service-stop", "--cluster", "remote", env=env)
+    assert (stopped.returncode, stopped.stdout) == (0, f"{HS}: stopped\n"), stopped
+    assert _helpers_sent(log) == ["rhl-batch", "rhl-ps", "rhl-stop"]
+    assert not pathlib.Path(f"/proc/{pid}").exists() or project.server_state(HS)["status"] == "stale"
+    log.unlink()
+    removed = project.run("seamless-service-rm", "--cluster", "remote", env=env)
+    assert removed.returncode == 0, removed
+    assert (
+        f"removed {project.remote_home}/.remote-http-launcher/server/{HS}.json" in removed.stdout.splitlines()
+    )
+    assert _helpers_sent(log) == ["rhl-batch", "rhl-ps", "rhl-rm"]
+    alone = [line for line in log.read_text().splitlines() if " rhl-batch " not in line]
+    assert len(alone) == 2 and not any("--meta-" in line for line in alone), alone
+
+
+@pytest.fixture
+def not_found_server() -> Iterator[int]:
+    """An HTTP server on this machine (the test frontend's too) that answers 404 to all."""
+    with serve(lambda _path: (404, {})) as port:
+        yield port
+
+
+@pytest.mark.parametrize("guarded", [False, True], ids=["plain", "guarded"])
+def test_doctor_finds_a_dead_port_and_a_failed_handshake_in_one_round(
+    sshd_isolated: SSHD, tmp_path: pathlib.Path, not_found_server: int, guarded: bool
+) -> None:
+    """The key forms ride the first batch and answer what the HOST PORT / URL forms did: a
+    running service (its PID alive) whose recorded port does not answer, then one whose port
+    answers but not its handshake, is a problem, found in one round trip."""
+    from test_doctor import remote_file
+
+    if guarded:
+        sshd_isolated.set_key_options("svc", GUARD_OPTIONS.format(guard=sshd_isolated.svc_venv / "rhl-guard"))
+    project = Project(tmp_path, sshd_isolated)
+    project.start("database")
+    state = project.server_state(DB)
+    path = f".remote-http-launcher/server/{DB}.json"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    prefix = "ssh rhltest-svc 'PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH "
+    expected = [
+        (
+            closed,
+            f"port {closed} does not accept connections",
+            1,
+            f"rhl-verify-port: could not connect to 127.0.0.1:{closed}: ",
+        ),
+        (
+            not_found_server,
+            f"port {not_found_server} accepts connections but the handshake failed: "
+            "rhl-handshake: HTTP Error 404: Not Found",
+            2,
+            "rhl-handshake: HTTP Error 404: Not Found",
+        ),
+    ]
+    try:
+        for port, message, rc, output in expected:
+            remote_file(project, path, json.dumps({**state, "port": port, "network_interface": "127.0.0.1"}))
+            assert round_trips(project, "seamless-service-doctor", "--service", "database", expect_rc=2) == 1
+            document = json.loads(
+                project.run("seamless-service-doctor", "--service", "database", "--json").stdout
+            )
+            (check,) = [c for c in document["checks"] if c["id"] == "services"]
+            (finding,) = [f for f in check["findings"] if f["subject"] == DB]
+            assert finding["verdict"] == "problem" and message in finding["message"], finding
+            last = finding["evidence"][-1]
+            helper = "rhl-verify-port --key" if rc == 1 else "rhl-handshake --key"
+            assert last["command"].startswith(f"{prefix}{helper} {DB}"), last
+            assert (last["exit_code"], last["excerpt"].startswith(output)) == (rc, True), last
+    finally:
+        remote_file(project, path, json.dumps(state))

@@ -38,8 +38,11 @@ EXIT_NOT_READY = 3
 DEFAULT_IDLE_TIMEOUT = 60.0
 DEFAULT_LOCK_TIMEOUT = 600.0
 #: Longest pause between two looks at a starting service's state file during its first
-#: FAST_POLL_WINDOW seconds, and afterwards.
-FAST_POLL_CAP = 0.01
+#: FIRST_POLL_WINDOW seconds (most services are ready by then), up to FAST_POLL_WINDOW
+#: seconds, and afterwards. A look is two stats and one small read (tens of microseconds).
+FIRST_POLL_CAP = 0.002
+FIRST_POLL_WINDOW = 1.0
+FAST_POLL_CAP = 0.005
 FAST_POLL_WINDOW = 5.0
 SLOW_POLL_CAP = 0.05
 #: How long a service that says ``running`` gets to accept connections and answer its handshake.
@@ -209,7 +212,9 @@ def wait_until_ready(
     ``supervisor`` (our child, the service's parent, when we launched it) records the exit
     in the state file and then ends: its end, or the record, says the service is gone and why.
     """
-    from . import exits
+    import socket  # noqa: F401 - for verify(): imported while the service starts, not once it is ready
+
+    from . import exits, netcheck  # noqa: F401 - netcheck: the same
 
     state_file = paths.state_path(key)
     log = paths.log_path(key)
@@ -250,7 +255,15 @@ def wait_until_ready(
         time.sleep(delay)
         # Readiness is seen at most one sleep late: keep the sleeps short while a start is
         # young (a poll is two stats and one small read), longer once it takes seconds.
-        delay = min(delay * 1.5, FAST_POLL_CAP if now - started < FAST_POLL_WINDOW else SLOW_POLL_CAP)
+        age = now - started
+        cap = (
+            FIRST_POLL_CAP
+            if age < FIRST_POLL_WINDOW
+            else FAST_POLL_CAP
+            if age < FAST_POLL_WINDOW
+            else SLOW_POLL_CAP
+        )
+        delay = min(delay * 1.5, cap)
 
 
 def _stop_process(key: str) -> bool:

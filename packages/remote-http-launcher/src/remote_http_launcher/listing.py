@@ -69,16 +69,14 @@ _JSON_NAMES = {
 }
 
 
-def _has_type(value: Any, wanted: str) -> bool:
-    if wanted == _INT:
-        return type(value) is int  # bool is an int in Python, not in JSON
-    if wanted == _NUMBER:
-        return type(value) in (int, float)
-    if wanted == _STR:
-        return type(value) is str
-    if wanted == _OBJECT:
-        return type(value) is dict
-    return type(value) is bool
+#: The Python types each documented JSON type accepts (bool is an int in Python, not in JSON).
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    _INT: (int,),
+    _NUMBER: (int, float),
+    _STR: (str,),
+    _OBJECT: (dict,),
+    _BOOL: (bool,),
+}
 
 
 def field_problems(data: dict[str, Any], *, client: bool = False) -> list[str]:
@@ -87,19 +85,23 @@ def field_problems(data: dict[str, Any], *, client: bool = False) -> list[str]:
     Every ``*_port`` / ``*-port`` field must be an integer too. A row with such a field would
     print a value of the wrong type where docs/reference/json.md promises one, so rhl-ps
     shows it as ``corrupt`` instead. Public: the client package checks connection files with it.
+    Problems are listed in field-name order. (It runs once per state file of every listing:
+    one pass over the fields, sorting only when something is wrong.)
     """
     types = CLIENT_FIELD_TYPES if client else SERVER_FIELD_TYPES
     problems = []
-    for name in sorted(data):
-        value = data[name]
+    for name, value in data.items():
         if value is None:
             continue
         wanted = types.get(name)
-        if wanted is None and (name.endswith("_port") or name.endswith("-port")):
+        if wanted is None:
+            if not (name.endswith("_port") or name.endswith("-port")):
+                continue
             wanted = _INT
-        if wanted is not None and not _has_type(value, wanted):
-            problems.append(f"{name!r} must be {wanted}, not {_JSON_NAMES.get(type(value), 'null')}")
-    return problems
+        if type(value) not in _PY_TYPES[wanted]:
+            problems.append((name, f"{name!r} must be {wanted}, not {_JSON_NAMES.get(type(value), 'null')}"))
+    problems.sort()
+    return [text for _name, text in problems]
 
 
 def _type_error(read: state.StateRead, data: dict[str, Any], client: bool) -> str | None:
@@ -216,11 +218,20 @@ def client_row(key: str, read: state.StateRead) -> dict[str, Any]:
 def list_rows(*, client: bool = False, probe: bool = True) -> list[dict[str, Any]]:
     directory = paths.side_dir(client)
     rows = []
-    for key in state.list_keys(directory):
-        read = state.read_state(os.path.join(directory, key + ".json"))
-        if read.missing:  # removed between listing and reading
-            continue
-        rows.append(client_row(key, read) if client else server_row(key, read, probe=probe))
+    keys = state.list_keys(directory)
+    try:
+        dir_fd: int | None = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        dir_fd = None  # gone since it was listed (then every read says missing) or unreadable
+    try:
+        for key in keys:
+            read = state.read_state(os.path.join(directory, key + ".json"), dir_fd=dir_fd)
+            if read.missing:  # removed between listing and reading
+                continue
+            rows.append(client_row(key, read) if client else server_row(key, read, probe=probe))
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
     if not client and probe and (untracked := untracked_rows({row["key"] for row in rows})):
         rows = sorted(rows + untracked, key=lambda row: row["key"] + ".json")  # file-name order
     return rows

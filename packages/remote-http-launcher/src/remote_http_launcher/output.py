@@ -16,11 +16,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
-#: One encoder (json.dumps(sort_keys=...) builds one per call), made on first use: json imports
-#: re, which a --help or a table answer does not need. allow_nan=False: our JSON is strict
-#: (RFC 8259); a NaN would be a bug upstream (state files are read strictly), never output.
-_ENCODER: list[Any] = []
-
 
 def say(prog: str, message: str) -> None:
     sys.stderr.write(f"{prog}: {message}\n")
@@ -35,13 +30,13 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def ndjson(rows: Iterable[dict[str, Any]]) -> str:
-    """One JSON object per line, keys sorted (the format tools parse; see docs/reference/json.md)."""
-    if not _ENCODER:
-        import json
+    """One JSON object per line, keys sorted (the format tools parse; see docs/reference/json.md).
 
-        _ENCODER.append(json.JSONEncoder(sort_keys=True, allow_nan=False))
-    encode = _ENCODER[0].encode
-    return "".join([encode(row) + "\n" for row in rows])
+    Strict JSON (RFC 8259): a NaN would be a bug upstream (state files are read strictly) and
+    raises. Through :mod:`.jsontext`: no ``import json`` (nor ``re``) for a listing."""
+    from .jsontext import dumps
+
+    return "".join([dumps(row) + "\n" for row in rows])
 
 
 def out(text: str) -> None:

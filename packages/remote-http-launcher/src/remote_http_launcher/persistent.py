@@ -16,11 +16,11 @@ no Seamless service keeps cache data in a dot-named entry. Everything else goes 
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import stat as _stat
+import time as _time
 
-from . import paths, process, state
+from . import paths
 from .errors import InvalidPath, RhlError
 
 TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
@@ -32,7 +32,17 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _iso(mtime: float) -> str:
-    return _dt.datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="seconds")
+    """``datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="seconds")``, without
+    importing ``datetime`` (1.7 ms, a twentieth of a whole report): local time, to the
+    second after rounding to the microsecond as ``datetime`` does, with the UTC offset."""
+    seconds = round(mtime * 1_000_000) // 1_000_000
+    local = _time.localtime(seconds)
+    offset = local.tm_gmtoff
+    sign = "+" if offset >= 0 else "-"
+    hours, rest = divmod(abs(offset), 3600)
+    minutes, secs = divmod(rest, 60)
+    zone = f"{sign}{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+    return _time.strftime("%Y-%m-%dT%H:%M:%S", local) + zone
 
 
 #: Files that only identify a data directory (hashserver writes ``.HASHSERVER_PREFIX`` at
@@ -250,6 +260,8 @@ def services_using(
     itself; inside it (with ``removed``, the --keep/--only selection: only inside a direct
     child that goes); or containing it, unless ``nested`` (``path`` is a stage's or
     subproject's own directory, which the enclosing service keeps no data in)."""
+    from . import process, state  # only a clear asks; a report imports neither
+
     users = []
     directory = paths.server_dir()
     for key in state.list_keys(directory):
@@ -313,9 +325,11 @@ def clear(
         users = services_using(path, nested=nested, removed=removed if keep or only else None)
         if users:
             key, pid = users[0]
+            # Every user is named (the client repeats them without asking rhl-ps again).
+            also = ", ".join(f"{k!r} (pid {p})" for k, p in users[1:])
             raise RhlError(
                 f"refusing to clear {path}: service {key!r} (pid {pid}) is running there; "
-                "stop it first, or pass --force"
+                "stop it first, or pass --force" + (f" (also running there: {also})" if also else "")
             )
     try:
         fd = os.open(path, _DIR_FLAGS)

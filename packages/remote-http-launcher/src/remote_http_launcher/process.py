@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import time
 
 TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
@@ -325,6 +324,8 @@ class Target:
             return
         try:
             if self.pidfd is not None:
+                import signal  # only to signal: importing it builds its enums (3 ms, every listing)
+
                 signal.pidfd_send_signal(self.pidfd, sig)
             else:
                 os.kill(self.pid, sig)

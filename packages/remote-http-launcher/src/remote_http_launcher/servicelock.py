@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import time
 
@@ -67,14 +66,18 @@ def acquire(key: str, wait: float = RELEASE_WAIT) -> int | None:
 
 def write_owner(fd: int, owner: dict[str, Any]) -> None:
     """Record who holds the lock (one small write; readers only look while it is held)."""
-    raw = json.dumps(owner, sort_keys=True).encode()
+    from .jsontext import dumps
+
+    raw = dumps(owner).encode()
     os.ftruncate(fd, 0)
     os.pwrite(fd, raw, 0)
 
 
 def _parse_owner(raw: bytes) -> dict[str, Any]:
+    from .state import loads_strict
+
     try:
-        value = json.loads(raw[:65536])
+        value = loads_strict(raw[:65536])
     except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}

@@ -22,13 +22,12 @@ launcher's fast path import it.
 
 from __future__ import annotations
 
+import _thread
 import os
-import shlex
-import subprocess
-import threading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Callable, Sequence
     from typing import IO, Any
 
@@ -47,6 +46,12 @@ ENV_CONTROL_DIR = "RHL_CONTROL_DIR"
 MAX_PARALLEL = 16
 #: The exit status ssh uses for its own failures (cannot connect, authenticate, ...).
 SSH_FAILED = 255
+
+
+#: What ``shlex.quote`` leaves unquoted (its ``[^\w@%+=:,./-]`` test, ASCII ``\w``).
+_SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+#: Characters of a host name used as is in a control socket's name.
+_PLAIN_HOST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@")
 
 
 class TransportError(Exception):
@@ -107,13 +112,23 @@ def control_directory() -> str:
     return directory
 
 
+def _quote(word: str) -> str:
+    """``shlex.quote``, importing shlex (and with it ``re`` and ``enum``) only for a word that
+    needs quoting: helper names, options and keys never do."""
+    if word and all(c in _SAFE_WORD for c in word):
+        return word
+    import shlex
+
+    return shlex.quote(word)
+
+
 def quote_word(word: str, *, expand_home: bool = False) -> str:
     """One shell word. With ``expand_home``, a leading ``~/`` stays unquoted so that the
     remote shell expands it to the remote home (helpers of remote-http-launcher 0.4.5 do not
     expand ``~`` themselves; rhl-guard, which runs no shell, expands it itself)."""
     if expand_home and word.startswith("~/") and len(word) > 2:
-        return "~/" + shlex.quote(word[2:])
-    return shlex.quote(word)
+        return "~/" + _quote(word[2:])
+    return _quote(word)
 
 
 def command_line(argv: Sequence[str], *, expand_home: bool = False) -> str:
@@ -181,9 +196,28 @@ class Transport:
         return ["-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, round(self.connect_timeout))}"]
 
     def control_path(self) -> str:
+        """``<control dir>/m-<host>`` (a plain host name of at most 40 characters) or
+        ``m-<its sha256, 40 digits>``: a name we can compute, so :func:`head_start` can tell by
+        one ``stat`` whether a master listens (OpenSSH's ``%C`` hashes the resolved name, port and
+        user, which only ``ssh -G`` knows). No longer than ``%C`` (sockets: 108 bytes)."""
         if self._control_path is None:
-            self._control_path = os.path.join(self._control_dir or control_directory(), "%C")
+            name = self.host
+            if not (0 < len(name) <= 40 and name[0] != "." and all(c in _PLAIN_HOST for c in name)):
+                import hashlib
+
+                name = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+            self._control_path = os.path.join(self._control_dir or control_directory(), f"m-{name}")
         return self._control_path
+
+    def master_listening(self) -> bool:
+        """Whether this host's master socket exists (a master that died uncleanly leaves one:
+        ssh then connects by itself, so a wrong True costs nothing but the head start)."""
+        try:
+            import stat as _stat
+
+            return _stat.S_ISSOCK(os.stat(self.control_path()).st_mode)
+        except OSError:
+            return False
 
     def mux_options(self) -> list[str]:
         return [
@@ -237,11 +271,15 @@ class Transport:
         command: str | Sequence[str],
         *,
         expand_home: bool = False,
-        stdout: int | IO[Any] | None = subprocess.PIPE,
-        stderr: int | IO[Any] | None = subprocess.PIPE,
+        stdout: int | IO[Any] | None = -1,
+        stderr: int | IO[Any] | None = -1,
         text: bool = False,
     ) -> subprocess.Popen[Any]:
-        """Start one call and return the process (streaming callers read its pipes)."""
+        """Start one call and return the process (streaming callers read its pipes; -1 is
+        ``subprocess.PIPE``, not imported for the default)."""
+        import subprocess
+
+        await_master(self.host, self.connect_timeout * 3)
         try:
             return subprocess.Popen(
                 self.argv(command, expand_home=expand_home),
@@ -263,7 +301,16 @@ class Transport:
         timeout: float | None = None,
         expand_home: bool = False,
     ) -> Completed:
-        """Run one call to completion. ``timeout``: kill ssh and raise :class:`TransportError`."""
+        """Run one call to completion. ``timeout``: kill ssh and raise :class:`TransportError`.
+
+        If a head start to this host (:func:`head_start`) is under way, it is awaited first;
+        if it failed, its result is this call's (ssh's 255 and its message), without a second
+        connect timeout."""
+        import subprocess
+
+        failed = await_master(self.host, self.connect_timeout * 3)
+        if failed is not None:
+            return failed
         try:
             proc = subprocess.Popen(
                 self.argv(command, expand_home=expand_home, stdin=input is not None),
@@ -282,18 +329,20 @@ class Transport:
             raise TransportError(f"{self.host} did not answer within {timeout:g} s") from None
         return Completed(proc.returncode, out, err)
 
-    def preconnect(self) -> subprocess.Popen[bytes] | None:
+    def preconnect(self, stderr: int | None = None) -> subprocess.Popen[bytes] | None:
         """Start the master connection in the background (``ssh -N -f``) and return the
         process that authenticates (it exits once the master runs); None if ssh cannot start.
-        A later :meth:`run` waits for nothing: OpenSSH's ``ControlMaster=auto`` finds the
-        master once it listens, else opens its own connection."""
+        ``stderr``: a descriptor for ssh's messages (default: discarded). OpenSSH's
+        ``ControlMaster=auto`` lets a later call find the master once it listens."""
+        import subprocess
+
         argv = [self.ssh, *self.base_options(), *self.mux_options(), "-n", "-N", "-f", self.host]
         try:
             return subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL if stderr is None else stderr,
                 close_fds=True,
             )
         except OSError:
@@ -301,6 +350,8 @@ class Transport:
 
     def close(self) -> None:
         """Ask the master connection to exit now (best effort; it would after ControlPersist)."""
+        import subprocess
+
         try:
             subprocess.run(
                 [self.ssh, "-o", f"ControlPath={self.control_path()}", "-O", "exit", self.host],
@@ -315,36 +366,99 @@ class Transport:
 
 
 _transports: dict[tuple[str, str | None], Transport] = {}
-_transports_lock = threading.Lock()
+_transports_lock = _thread.allocate_lock()  # threading's lock, without importing threading
 
 
-#: Master connections started ahead of time, by host (:func:`start_master`), until a call
-#: that needs the host takes them (:func:`await_master`).
-_HEAD_STARTS: dict[str, subprocess.Popen[bytes]] = {}
+#: Master connections started ahead of time, by host (:func:`start_master`,
+#: :func:`head_start`), with the descriptor of their stderr (None: discarded), until a call
+#: to the host takes them (:func:`await_master`).
+_HEAD_STARTS: dict[str, tuple[subprocess.Popen[bytes], int | None, float]] = {}
+_HEAD_STARTS_LOCK = _thread.allocate_lock()
 
 
-def start_master(host: str) -> None:
-    """Start ``host``'s master connection now, in the background, while the caller does other
-    work (the launcher parses its configuration); a wrong guess costs one idle connection."""
+def _stderr_file(directory: str) -> int | None:
+    """An anonymous file for a head start's messages (a pipe could SIGPIPE the master that
+    keeps it after ``-f``), or None where ``O_TMPFILE`` is missing."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
     try:
-        proc = Transport(host).preconnect()
+        return os.open(directory, flag | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+
+
+def start_master(host: str, *, keep_messages: bool = False) -> None:
+    """Start ``host``'s master connection now, in the background, while the caller does other
+    work (the launcher parses its configuration; a fan-out starts the hosts that are not
+    connected, :func:`head_start`); a wrong guess costs one idle connection. With
+    ``keep_messages``, a failure's messages become the next call's (:func:`await_master`)."""
+    import time
+
+    started = time.monotonic()
+    try:
+        link = transport(host)
+        errors = _stderr_file(os.path.dirname(link.control_path())) if keep_messages else None
+        proc = link.preconnect(errors)
     except (TransportError, OSError):  # only a head start: the call connects by itself
         return
-    if proc is not None:
-        _HEAD_STARTS[host] = proc
-
-
-def await_master(host: str, timeout: float) -> None:
-    """Let a head start to ``host`` finish authenticating, so the next call rides its master
-    instead of opening a second connection (nothing to do without one)."""
-    proc = _HEAD_STARTS.pop(host, None)
     if proc is None:
+        if errors is not None:
+            os.close(errors)
         return
+    with _HEAD_STARTS_LOCK:
+        _HEAD_STARTS[host] = (proc, errors, started)
+
+
+def head_start(hosts: Sequence[str]) -> None:
+    """Start, all at once, the master connections of those ``hosts`` that have none: a fan-out
+    bounded to :data:`MAX_PARALLEL` calls would otherwise reach a dead host only when a slot
+    frees, and add its whole connect timeout to the command. Here every login (and every
+    connect timeout) runs from the start, side by side; a connected host costs one ``stat``."""
+    for host in dict.fromkeys(hosts):
+        if host in _HEAD_STARTS:
+            continue
+        try:
+            if transport(host).master_listening():
+                continue
+        except TransportError:
+            continue
+        start_master(host, keep_messages=True)
+
+
+def await_master(host: str, timeout: float) -> Completed | None:
+    """Let a head start to ``host`` finish authenticating, so the next call rides its master
+    instead of opening a second connection (nothing to do without one). Returns what the
+    call should report instead of connecting again when the head start ran into its connect
+    timeout (exit 255 after that long, with ssh's messages when they were kept), else None:
+    a quick failure (refused, a full sshd's MaxStartups) is cheap to try once more."""
+    with _HEAD_STARTS_LOCK:
+        started = _HEAD_STARTS.pop(host, None)
+    if started is None:
+        return None
+    import subprocess
+    import time
+
+    proc, errors, since = started
     try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None
+        if rc != SSH_FAILED or errors is None:
+            return None
+        if time.monotonic() - since < transport(host).connect_timeout * 0.9:
+            return None
+        os.lseek(errors, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(errors, 65536):
+            chunks.append(chunk)
+        return Completed(rc, b"", b"".join(chunks))
+    finally:
+        if errors is not None:
+            os.close(errors)
 
 
 def transport(host: str, *, control_dir: str | None = None) -> Transport:

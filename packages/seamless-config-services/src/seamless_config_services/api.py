@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
 
 from .errors import ConfigError, HelperFailed, ServiceError, UsageError
-from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration, Request
+from .model import CACHE_ALIAS, CACHE_CLUSTER, CACHE_PROJECT, Configuration, Request, field
+from .model import record as dataclass  # plain __slots__ classes: importing dataclasses costs ~5 ms
 from .rows import Report
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import IO, Any
+
     from . import dispatch
     from .dispatch import Call
 
@@ -73,9 +75,8 @@ def wants_cache(request: Request) -> bool:
 def load(request: Request, *, read_command_files: bool = True) -> Configuration:
     """The configuration a command works on: the files (from ``request.workdir`` or the
     current directory), with the request's flags applied."""
-    from dataclasses import fields
-
     from . import config
+    from .model import fields
 
     # The flags the configuration layer applies: the request's fields of the same names
     # (all but --service and --workdir, which say what to resolve and where to start).
@@ -384,6 +385,114 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     return selected
 
 
+#: An rhl-stop/rhl-rm without ``--meta-*`` options (remote-http-launcher 0.4.5: click's
+#: usage error, exit 2; an earlier build of ours: exit 1) did nothing: the keys are then
+#: named one by one.
+_NO_META_OPTION = ("No such option", "unknown option")
+
+
+def _meta_wanted(request: Request) -> dict[str, str]:
+    """The ``--meta-*`` fields of ``--cluster``'s selection: exactly what :func:`select`'s
+    filter compares (:meth:`~.rows.Filters.keep`), for the rows whose meta decides."""
+    filters = request.filters()
+    wanted = {"cluster": str(request.cluster)}
+    for name in ("service", "mode", "project", "subproject", "stage", "substage"):
+        value = getattr(filters, name)
+        if value is not None:
+            wanted[name] = CACHE_PROJECT if name == "project" and value == CACHE_ALIAS else value
+    return wanted
+
+
+def _act_on_cluster(
+    request: Request, configuration: Configuration, helper: str, extra: Sequence[str]
+) -> tuple[Selected, Outcome] | None:
+    """``--cluster``: select and act in one round trip per host.
+
+    Each host gets one batch: ``rhl-ps --json``, then ``HELPER EXTRA --meta-cluster C ...``,
+    which acts on every state file whose ``meta`` names a service of the selection
+    (``remote_http_launcher.selection``, the client's own rule for such files). The rows of
+    the ``rhl-ps`` tell the client which keys its full rule (:func:`select`, key parsing for
+    files without meta included) selects, and which of them the helper picked
+    (:func:`~remote_http_launcher.selection.meta_matches`): only keys it did not pick (state
+    without meta) cost a second call, naming them. A host without ``rhl-batch`` gets the
+    ``rhl-ps`` alone, then the keys. None: the cluster runs Dask workers as batch jobs, whose
+    jobs must be asked about by key before the state goes (:func:`select`'s way, two rounds)."""
+    from remote_http_launcher.selection import meta_matches
+
+    from . import dispatch
+    from . import status as st
+    from .hosts import cluster_targets
+    from .plugins import service_types
+    from .rows import add_state_rows
+    from .workerjobs import batch_system
+
+    cluster = configuration.cluster(request.cluster).name
+    if any(batch_system(configuration, name, cluster) is not None for name in service_types().by_name):
+        return None
+    wanted = _meta_wanted(request)
+    options = tuple(f"--meta-{name}={value}" for name, value in wanted.items())
+    targets = cluster_targets(configuration, cluster)
+    known = list(configuration.clusters.clusters)
+    filters = request.filters()
+    calls = []
+    for target in targets:
+        calls.append(dispatch.Call(target, "rhl-ps", ("--json",)))
+        calls.append(dispatch.Call(target, helper, (*extra, *options), batch_only=True))
+    answers = dispatch.run_many(calls)
+    selected = Selected({})
+    outcome = Outcome()
+    report = Report(name_hosts=False)
+    again: dict[str | None, list[str]] = {}
+    for index, target in enumerate(targets):
+        ps_call, ps_answer, acted = calls[2 * index], answers[2 * index], answers[2 * index + 1]
+        chosen: list[str] = []
+
+        def take(row: dict[str, Any], chosen: list[str] = chosen) -> bool:
+            if row.get("cluster") == request.cluster and filters.keep(row):
+                chosen.append(str(row["key"]))
+            return False  # keys are collected here, not as rows
+
+        rows: list[dict[str, Any]] = []
+        try:  # the helper may have acted already: a garbled listing must not hide what it did
+            add_state_rows(
+                report,
+                ps_call,
+                ps_answer,
+                client=False,
+                identify=lambda state_row: st.identity_fields(state_row, known),
+                accept=take,
+            )
+            if isinstance(ps_answer, dispatch.Result) and ps_answer.rc == 0:
+                rows = ps_answer.json_rows()
+        except ServiceError as exc:
+            report.fail(str(exc), exc.exit_code)
+            chosen.clear()
+        picked: set[str] = set()  # what the helper acted on (never named a second time)
+        if isinstance(acted, dispatch.Result) and not (
+            acted.rc != 0 and any(text in acted.stderr for text in _NO_META_OPTION)
+        ):
+            outcome.add(acted)
+            picked = {str(row.get("key")) for row in rows if meta_matches(row.get("meta"), wanted)}
+            # A service that started between the two calls is in the helper's lines too.
+            if helper == "rhl-stop":
+                named = [line.split(":", 1)[0] for line in acted.stdout.splitlines() if ":" in line]
+                chosen.extend(key for key in named if key not in chosen)
+                picked.update(named)
+        elif isinstance(acted, ServiceError) and not isinstance(acted, dispatch.NotBatched):
+            if not isinstance(ps_answer, ServiceError):  # the same failure is reported once
+                outcome.fail(str(acted), acted.exit_code)
+        keys = list(dict.fromkeys(chosen))
+        if keys:
+            selected.by_target[target] = keys
+        rest = [key for key in keys if key not in picked]
+        if rest:
+            again[target] = rest
+    if again:
+        _absorb(outcome, _run_per_target(helper, again, extra))
+    selected.problems, selected.exit_code = report.problems, report.exit_code
+    return selected, outcome
+
+
 def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: Sequence[str] = ()) -> Outcome:
     from . import dispatch
 
@@ -399,13 +508,28 @@ def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: S
 
 def stop(request: Request) -> Outcome:
     """Stop the selected services (SIGINT, SIGTERM, SIGKILL, per rhl-stop); their client
-    connection files are marked stale and their SSH tunnels closed."""
+    connection files are marked stale and their SSH tunnels closed. ``--cluster``: one round
+    trip per host (:func:`_act_on_cluster`)."""
     from . import clientstate, workerjobs
+    from .hosts import cluster_targets
 
-    selected = select(request)
-    ports, problems = workerjobs.ports_before_stop(selected.by_target, selected.batch_systems)
-    with _stop_progress(selected.by_target):
-        outcome = _run_per_target("rhl-stop", selected.by_target)
+    acted = None
+    if request.cluster and not request.service:
+        require_target(request)
+        configuration = load(request)
+        targets = cluster_targets(configuration, request.cluster)
+        hosts: dict[str | None, list[str]] = {target: [] for target in targets}
+        with _stop_progress(hosts, request.cluster):
+            acted = _act_on_cluster(request, configuration, "rhl-stop", ())
+    if acted is not None:  # selected and stopped in one round trip per host
+        selected, outcome = acted
+        ports: dict[str, tuple[str | None, str, int]] = {}
+        problems: list[str] = []
+    else:
+        selected = select(request)
+        ports, problems = workerjobs.ports_before_stop(selected.by_target, selected.batch_systems)
+        with _stop_progress(selected.by_target):
+            outcome = _run_per_target("rhl-stop", selected.by_target)
     _absorb(outcome, Outcome(problems=selected.problems + problems, exit_code=selected.exit_code))
     stopped = {key: where for key, where in ports.items() if _stopped(outcome, key)}
     if stopped:
@@ -421,10 +545,11 @@ def stop(request: Request) -> Outcome:
     return outcome
 
 
-def _stop_progress(by_target: dict[str | None, list[str]]) -> Any:
+def _stop_progress(by_target: dict[str | None, list[str]], cluster: str | None = None) -> Any:
     """On a terminal, while rhl-stop escalates: which signal it has sent by now and how long
     it waits (rhl-stop's fixed schedule: SIGINT, SIGTERM after its grace, SIGKILL after the
     next; it reports only at the end, so the phase shown is the one its schedule is in).
+    ``cluster``: the stop selects its services on the hosts (``by_target``: the hosts only).
     Off a terminal: nothing."""
     from remote_http_launcher.stopping import DEFAULT_SIGINT_GRACE, DEFAULT_SIGTERM_GRACE, SIGKILL_CONFIRM
 
@@ -432,10 +557,13 @@ def _stop_progress(by_target: dict[str | None, list[str]]) -> Any:
 
     keys = [key for keys in by_target.values() for key in keys]
     progress = Progress()
-    if not keys:
+    if not keys and cluster is None:
         return progress
-    named = keys[0] if len(keys) == 1 else f"{len(keys)} services"
-    where = ", ".join(sorted(t or "localhost" for t, k in by_target.items() if k))
+    if cluster is not None:  # the keys are selected on the hosts, by the stop itself
+        named = f"the services of cluster {cluster}"
+    else:
+        named = keys[0] if len(keys) == 1 else f"{len(keys)} services"
+    where = ", ".join(sorted(t or "localhost" for t, k in by_target.items() if k or cluster is not None))
     term_at = DEFAULT_SIGINT_GRACE
     kill_at = DEFAULT_SIGINT_GRACE + DEFAULT_SIGTERM_GRACE
 
@@ -476,13 +604,19 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
     if server:
         from . import workerjobs
 
-        selected = select(request, configuration)
-        # Before the state files go: they hold the scheduler port the worker jobs connect to.
-        lines, problems = workerjobs.cancel_by_key(selected.by_target, selected.batch_systems)
         extra = ["--server", "--force"] if force else ["--server"]
-        part = _run_per_target("rhl-rm", selected.by_target, extra)
-        part.lines[:0] = lines
-        part.problems.extend(problems)
+        acted = None
+        if request.cluster and not request.service:
+            acted = _act_on_cluster(request, configuration, "rhl-rm", extra)
+        if acted is not None:  # selected and removed in one round trip per host
+            selected, part = acted
+        else:
+            selected = select(request, configuration)
+            # Before the state files go: they hold the scheduler port the worker jobs connect to.
+            lines, problems = workerjobs.cancel_by_key(selected.by_target, selected.batch_systems)
+            part = _run_per_target("rhl-rm", selected.by_target, extra)
+            part.lines[:0] = lines
+            part.problems.extend(problems)
         _absorb(part, Outcome(problems=selected.problems, exit_code=selected.exit_code))
         _absorb(outcome, part)
         if part.exit_code and request.service and client:
@@ -630,21 +764,45 @@ def clear(request: Request, *, force: bool = False) -> Outcome:
     if force:
         options.append("--force")
     # One round trip: rhl-clear refuses a directory in use by itself (the same rule, with
-    # --only/--keep/--nested). Only its refusal, or a 0.4.5 server (which clears without
-    # asking, and knows no --keep: nothing removed yet), costs the client-side rhl-ps check.
+    # --only/--keep/--nested) and names every service in the way. Only a 0.4.5 server (which
+    # clears without asking, and knows no --keep: nothing removed yet) costs the client-side
+    # rhl-ps check.
     result = dispatch.run(dispatch.Call(resolution.ssh_target, "rhl-clear", (*options, target_dir)))
     if result.rc != 0 and any(text in result.stderr for text in _OLD_CLEAR):
         if not force:
             refuse_if_in_use()
         result = _clear_on_old_server(resolution, target_dir, force, nested)
     elif result.rc == 1 and not force and _IN_USE in result.stderr:
-        refuse_if_in_use()  # name every user, as before; the server names the first
+        users = _users_named(result.stderr)
+        if not users:  # an rhl-clear that names only the first user: ask rhl-ps for them all
+            refuse_if_in_use()
+        raise ServiceError(
+            f"{workdir} is in use by running service(s) {', '.join(users)}: stop them first "
+            "(seamless-service-stop), or pass --force"
+        )
     if result.rc == 1 and "path does not exist" in result.stderr:
         outcome.lines.append(f"nothing to clear: {target_dir} does not exist (never used: a cold cache)")
     else:
         outcome.add(result)
     outcome.keys = [resolution.key]
     return outcome
+
+
+def _users_named(stderr: str) -> list[str]:
+    """The keys of rhl-clear's refusal: ``service 'KEY' (pid N) is running there; ...
+    (also running there: 'KEY2' (pid N2), ...)`` (it names every user); [] when the line
+    is not worded so (then the client asks rhl-ps)."""
+    import re
+
+    line = next((line for line in stderr.splitlines() if _IN_USE in line), "")
+    first = re.search(r"service '([^']+)' \(pid \d+\) " + re.escape(_IN_USE), line)
+    if first is None:
+        return []
+    keys = [first.group(1)]
+    also = re.search(r"\(also running there: (.*)\)$", line)
+    if also is not None:
+        keys += re.findall(r"'([^']+)' \(pid \d+\)", also.group(1))
+    return keys
 
 
 def _clear_on_old_server(resolution: Any, target_dir: str, force: bool, nested: bool) -> dispatch.Result:

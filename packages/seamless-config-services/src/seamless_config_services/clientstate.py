@@ -8,12 +8,13 @@ with connection errors, and it holds a local port.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from remote_http_launcher import paths, state
 from remote_http_launcher.errors import RhlError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .model import Configuration, Request
 
 

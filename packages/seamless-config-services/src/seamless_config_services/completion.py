@@ -1,7 +1,7 @@
 """Shell completion values of the selection flags (``--service``, ``--cluster``, ``--project`` ...).
 
 Each :class:`~.model.Request` field names its completer in its metadata (``complete``); the
-click options built from those fields (:func:`.cli._common.selection_options`) ask
+click options built from those fields (:func:`.cli._click.build`) ask
 :func:`values` when the shell asks click (``_SEAMLESS_SERVICE_PS_COMPLETE=bash_complete``).
 
 What completion promises, because it runs on every Tab press:

@@ -22,10 +22,13 @@ A cache that cannot be read or written is not used: the answer is the same, only
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextvars import Token
+    from types import TracebackType
+    from typing import Any
 
 #: What :func:`read` returns when there is no usable entry (``None`` is a value).
 MISSING: Any = object()
@@ -92,11 +95,20 @@ def write(path: str, key: Any, value: Any) -> None:
             pass
 
 
-@contextmanager
-def read_only() -> Iterator[None]:
-    """Within: entries are read but none is written (a command without side effects)."""
-    token = _writes.set(False)
-    try:
-        yield
-    finally:
-        _writes.reset(token)
+class read_only:  # used as a function: ``with read_only():``
+    """Within: entries are read but none is written (a command without side effects).
+    (A class rather than ``contextlib.contextmanager``: contextlib is not imported for it.)"""
+
+    __slots__ = ("_token",)
+
+    def __init__(self) -> None:
+        self._token: Token[bool] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _writes.set(False)
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        assert self._token is not None
+        _writes.reset(self._token)

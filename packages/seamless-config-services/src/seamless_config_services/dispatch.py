@@ -19,9 +19,7 @@ same argument parser the installed ``rhl-*`` scripts use.
 
 from __future__ import annotations
 
-import functools
-import shlex
-import threading
+import _thread
 
 from remote_http_launcher import transport as _transport
 from remote_http_launcher.transport import (  # the one SSH transport, shared with the launcher
@@ -47,14 +45,21 @@ LOCAL = None  # the target of helpers that run on this machine
 
 
 class Call:
-    """One helper invocation: where (``None`` = here), which helper, which arguments."""
+    """One helper invocation: where (``None`` = here), which helper, which arguments.
 
-    __slots__ = ("args", "helper", "target")
+    ``batch_only``: worth making only inside the host's one ``rhl-batch`` (an option older
+    helpers lack, e.g. ``rhl-stop --meta-cluster``, that the command can do without): on a
+    host without ``rhl-batch`` it is not sent, and its outcome is :class:`NotBatched`."""
 
-    def __init__(self, target: str | None, helper: str, args: tuple[str, ...]) -> None:
+    __slots__ = ("args", "batch_only", "helper", "target")
+
+    def __init__(
+        self, target: str | None, helper: str, args: tuple[str, ...], *, batch_only: bool = False
+    ) -> None:
         self.target = target
         self.helper = helper
         self.args = tuple(args)
+        self.batch_only = batch_only
 
     def __repr__(self) -> str:
         return f"Call({self.target!r}, {self.helper!r}, {self.args!r})"
@@ -65,6 +70,8 @@ class Call:
 
     def command_line(self) -> str:
         """What a person would type to run the same thing (shown in errors and reports)."""
+        import shlex
+
         words = shlex.join([self.helper, *self.args])
         if self.target is None:
             return words
@@ -84,14 +91,14 @@ class Result:
 
     def json_rows(self) -> list[dict[str, object]]:
         """Parse NDJSON output (``--json`` helpers); a garbled line is a one-line error."""
-        import json
+        from remote_http_launcher.state import loads_strict  # json imports re: not for ps --json
 
         rows = []
         for line in self.stdout.splitlines():
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = loads_strict(line)
             except ValueError:
                 raise ServiceError(
                     f"{self.call.helper} on {self.call.where} printed invalid JSON: {line[:80]!r}"
@@ -214,6 +221,8 @@ def _stream_remote(call: Call, link: _transport.Transport, stdout: IO[str]) -> R
         raise ServiceError(f"{call.helper} on {call.where}: {exc}") from None
     assert proc.stdout is not None and proc.stderr is not None
     errors: list[str] = []
+    import threading
+
     reader = threading.Thread(target=lambda: errors.extend(proc.stderr or ()), daemon=True)
     reader.start()
     try:
@@ -234,7 +243,11 @@ def _stream_remote(call: Call, link: _transport.Transport, stdout: IO[str]) -> R
 BATCH_HELPER = "rhl-batch"
 #: Hosts whose helpers cannot run ``rhl-batch`` (found in this process): one call per helper.
 _NO_BATCH: set[str] = set()
-_NO_BATCH_LOCK = threading.Lock()
+_NO_BATCH_LOCK = _thread.allocate_lock()  # threading's lock; threading only when a host is asked
+
+
+class NotBatched(ServiceError):
+    """A ``batch_only`` call that was not sent: the host has no ``rhl-batch``."""
 
 
 class _NotABatchAnswer(Exception):
@@ -245,20 +258,40 @@ class _NotABatchAnswer(Exception):
         self.remember = remember
 
 
+#: The arguments of :func:`session_call`: not a line of the batch, an option of it.
+SESSION_ARGS = ("--session",)
+
+
+def session_call(target: str) -> Call:
+    """What ``rhl-batch --session`` reports about the SSH session the host's batch runs in
+    (is rhl-guard in front; would the helpers be found without the PATH prepend), as the
+    stdout (one JSON object) of a call that rides along with the host's other calls of the
+    round; :class:`NotBatched` on a host without ``rhl-batch`` (ask the old way then)."""
+    return Call(target, BATCH_HELPER, SESSION_ARGS, batch_only=True)
+
+
+def _is_session(call: Call) -> bool:
+    return call.helper == BATCH_HELPER and call.args == SESSION_ARGS
+
+
 def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
-    """All ``calls`` (to ``target``) in one ``rhl-batch`` invocation: one SSH session."""
+    """All ``calls`` (to ``target``) in one ``rhl-batch`` invocation: one SSH session. A
+    :func:`session_call` among them adds ``--session``; its answer is the last record."""
     import json
 
+    asked = list(calls)
+    sessions = [c for c in asked if _is_session(c)]
+    calls = [c for c in asked if not _is_session(c)]
     lines = [_transport.command_line([c.helper, *c.args], expand_home=True) for c in calls]
     link = host_transport(target)
     try:
-        done = link.run([BATCH_HELPER, *lines], timeout=timeout)
+        done = link.run([BATCH_HELPER, *(SESSION_ARGS if sessions else ()), *lines], timeout=timeout)
     except _transport.TransportError as exc:
         error = ServiceError(f"{BATCH_HELPER} on {target}: {exc}")
-        return [error for _call in calls]
+        return [error for _call in asked]
     if done.rc == _transport.SSH_FAILED:
         unreachable = HostUnreachable(unreachable_message(target, done.error_line()))
-        return [unreachable for _call in calls]
+        return [unreachable for _call in asked]
     if done.rc != 0:
         # 127: no rhl-batch (0.4.5); 77: a guard refused it (unknown helper, or one line
         # refused: then each call gets its own answer); anything else: not our rhl-batch.
@@ -271,9 +304,17 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
             record = json.loads(line)
         except ValueError:
             raise _NotABatchAnswer(remember=True) from None
-        if not isinstance(record, dict) or not isinstance(record.get("rc"), int):
+        if not isinstance(record, dict):
             raise _NotABatchAnswer(remember=True)
         records.append(record)
+    answer: Outcome = ServiceError(f"{BATCH_HELPER} on {target}: no session record")
+    if sessions:
+        last = records.pop() if records else {}
+        if not isinstance(last.get("session"), dict):
+            raise _NotABatchAnswer(remember=True)
+        answer = Result(sessions[0], 0, json.dumps(last["session"]), "")
+    if not all(isinstance(record.get("rc"), int) for record in records):
+        raise _NotABatchAnswer(remember=True)
     if len(records) != len(calls):
         raise _NotABatchAnswer(remember=True)
     outcomes: list[Outcome] = []
@@ -283,7 +324,8 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
             outcomes.append(_diagnose(result))
         except ServiceError as exc:
             outcomes.append(exc)
-    return outcomes
+    answers = iter(outcomes)
+    return [answer if _is_session(call) else next(answers) for call in asked]
 
 
 def _run_host(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
@@ -301,13 +343,24 @@ def _run_host(target: str, calls: Sequence[Call], timeout: float | None) -> list
 
 def _run_each(calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
     """One call per helper: the first alone (it opens the master connection, or finds that
-    the host is down), the rest side by side over it."""
+    the host is down), the rest side by side over it; ``batch_only`` calls are not sent."""
+    sent = [call for call in calls if not call.batch_only]
+    if len(sent) < len(calls):
+        answers = iter(_run_each(sent, timeout) if sent else [])
+        return [
+            NotBatched(f"{call.helper} on {call.where}: not sent (no rhl-batch there)")
+            if call.batch_only
+            else next(answers)
+            for call in calls
+        ]
     outcomes: list[Outcome] = [_outcome(calls[0], timeout)]
     if isinstance(outcomes[0], HostUnreachable):
         return outcomes * len(calls)
     rest = list(calls[1:])
     if len(rest) <= 1:
         return outcomes + [_outcome(call, timeout) for call in rest]
+    import functools
+
     jobs: list[Callable[[], Outcome]] = [functools.partial(_outcome, call, timeout) for call in rest]
     return outcomes + _transport.run_many(jobs, max_parallel=8)
 
@@ -334,29 +387,40 @@ if TYPE_CHECKING:
 
 
 _SENT_AHEAD: dict[tuple[str | None, str, tuple[str, ...]], list[Outcome]] = {}
-_SENT_AHEAD_LOCK = threading.Lock()
+_SENT_AHEAD_LOCK = _thread.allocate_lock()
 _sent_at = 0.0
 #: Answers sent ahead are for the step that follows at once, never for a later command.
 SENT_AHEAD_LIFETIME = 60.0
 
 
-def send_ahead(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> None:
+def send_ahead(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT, keep: bool = False) -> None:
     """Run the remote ``calls`` now, in one round per host, because the command will need
     them all but asks for them in steps (e.g. ``ps``: the state rows, then the persistent
     walks, which do not depend on the rows). The next :func:`run_many` that asks for an
     identical call takes its answer from here, once. Answers not taken are dropped by the
-    next ``send_ahead`` and ignored after :data:`SENT_AHEAD_LIFETIME` seconds."""
+    next ``send_ahead`` (unless it is told to ``keep`` them: the answers of a round not
+    taken yet, e.g. the doctor's) and ignored after :data:`SENT_AHEAD_LIFETIME` seconds. A
+    ``batch_only`` call that was not sent (:class:`NotBatched`) leaves no answer: asked
+    again, it is sent then."""
     import time
 
     global _sent_at
     remote = [call for call in calls if call.target is not None]
-    with _SENT_AHEAD_LOCK:
-        _SENT_AHEAD.clear()
+    if not keep:
+        with _SENT_AHEAD_LOCK:
+            _SENT_AHEAD.clear()
     outcomes = run_many(remote, timeout=timeout)
     with _SENT_AHEAD_LOCK:
         _sent_at = time.monotonic()
         for call, outcome in zip(remote, outcomes):
-            _SENT_AHEAD.setdefault((call.target, call.helper, call.args), []).append(outcome)
+            if not isinstance(outcome, NotBatched):
+                _SENT_AHEAD.setdefault((call.target, call.helper, call.args), []).append(outcome)
+
+
+def answered_ahead(call: Call) -> bool:
+    """Is an answer sent ahead waiting for ``call`` (the next :func:`run_many` takes it)?"""
+    with _SENT_AHEAD_LOCK:
+        return bool(_SENT_AHEAD.get((call.target, call.helper, call.args)))
 
 
 def _taken_ahead(call: Call) -> Outcome | None:
@@ -382,6 +446,8 @@ def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Ou
 
     A host that cannot be reached yields a :class:`HostUnreachable` for each of its calls
     (the others still run): one dead frontend must not hide the rest."""
+    import functools
+
     outcomes: list[Outcome | None] = [None] * len(calls)
     by_host: dict[str | None, list[int]] = {}
     for index, call in enumerate(calls):
@@ -396,17 +462,20 @@ def run_many(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT) -> list[Ou
         for index, outcome in zip(indexes, _run_host(target, [calls[i] for i in indexes], timeout)):
             outcomes[index] = outcome
 
+    if len(hosts) > _transport.MAX_PARALLEL:
+        # More hosts than slots: log in to every unconnected host now, side by side, so a dead
+        # one's connect timeout runs from the start instead of from when a slot frees.
+        _transport.head_start([target for target, _indexes in hosts if target is not None])
+    if not hosts:  # this machine only: no thread (nor the threading module) needed
+        for index in local:
+            outcomes[index] = _outcome(calls[index], timeout)
+        return [o for o in outcomes if o is not None]
+    import threading
+
     jobs: list[Callable[[], None]] = [functools.partial(host_round, *host) for host in hosts]
-    rounds = threading.Thread(
-        target=_transport.run_many,
-        args=(jobs,),
-        name="rhl-hosts",
-        daemon=True,
-    )
-    if hosts:
-        rounds.start()
+    rounds = threading.Thread(target=_transport.run_many, args=(jobs,), name="rhl-hosts", daemon=True)
+    rounds.start()
     for index in local:  # in this thread: stdout redirection is process-wide
         outcomes[index] = _outcome(calls[index], timeout)
-    if hosts:
-        rounds.join()
+    rounds.join()
     return [o for o in outcomes if o is not None]

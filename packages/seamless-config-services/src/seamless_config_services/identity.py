@@ -13,10 +13,14 @@ Cluster membership is exact (weak point 14): 0.3.2 also accepted any key that me
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from .services.base import KeyIdentity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any
 
 
 def _text(meta: Mapping[str, Any], name: str) -> str | None:

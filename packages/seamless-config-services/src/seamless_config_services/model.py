@@ -6,19 +6,187 @@ defaulted values only, so nothing downstream re-checks types.
 
 :class:`Request` is what a command asks for: its selection flags. Each flag is declared once,
 as a field of :class:`Request` whose metadata (:func:`flag`) carries its help text, value
-kind and shell completion (:mod:`seamless_config_services.completion`); the click options of
+kind and shell completion (:mod:`seamless_config_services.completion`); the options of
 every ``seamless-service-*`` command are derived from these fields
-(:func:`seamless_config_services.cli._common.selection_options`).
+(:func:`seamless_config_services.cli._table.selection_options`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # every command imports this module: no typing at run time
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any, TypeVar
+
+    from typing_extensions import dataclass_transform
+
     from .rows import Filters
+
+    _T = TypeVar("_T")
+else:
+
+    def dataclass_transform(**_options: object) -> Callable[[_T], _T]:
+        return lambda decorated: decorated
+
+
+# -- plain records ------------------------------------------------------------------------------
+#
+# The classes below used to be dataclasses. Importing :mod:`dataclasses` (it imports inspect,
+# re, enum, ast, tokenize) and generating each class's methods took a third of a command's
+# start-up, so they are plain ``__slots__`` classes made by :func:`record` from the same
+# annotated declaration. ``dataclasses.fields`` / ``replace`` / ``astuple`` still work on them
+# (``__dataclass_fields__`` is built on first use, importing dataclasses only then).
+
+_MISSING: Any = object()
+
+
+class Attribute:
+    """One declared attribute of a :func:`record`: its name, default (or ``factory``) and
+    metadata, in declaration order (what :func:`fields` returns)."""
+
+    __slots__ = ("default", "factory", "metadata", "name")
+
+    def __init__(self, default: Any = _MISSING, factory: Any = None, metadata: Any = None) -> None:
+        self.name = ""
+        self.default = default
+        self.factory = factory
+        self.metadata = dict(metadata or {})
+
+    def __repr__(self) -> str:
+        return f"Attribute({self.name!r})"
+
+
+def field(*, default: Any = _MISSING, default_factory: Any = None, metadata: Any = None) -> Any:
+    """An attribute with a default value or a factory of one (as ``dataclasses.field``)."""
+    return Attribute(default, default_factory, metadata)
+
+
+def fields(cls_or_instance: Any) -> tuple[Attribute, ...]:
+    """The declared attributes of a :func:`record` class (or instance), in order."""
+    declared: tuple[Attribute, ...] = cls_or_instance.__record__
+    return declared
+
+
+def astuple(instance: Any) -> tuple[Any, ...]:
+    """The attribute values, in declaration order (shallow, unlike ``dataclasses.astuple``)."""
+    return tuple(getattr(instance, name) for name in instance.__slots__)
+
+
+def replace(instance: _T, **changes: Any) -> _T:
+    """A copy of a record with some attributes changed (as ``dataclasses.replace``)."""
+    values: dict[str, Any] = dict(zip(instance.__slots__, astuple(instance)))  # type: ignore[attr-defined]
+    values.update(changes)
+    return type(instance)(**values)
+
+
+class _DataclassFields:
+    """``__dataclass_fields__`` on first access, so the :mod:`dataclasses` functions accept a
+    record: the fields of a dataclass twin declared with the same names, defaults and metadata."""
+
+    def __get__(self, instance: object, owner: Any) -> dict[str, Any]:
+        import dataclasses
+
+        namespace: dict[str, Any] = {"__annotations__": dict.fromkeys(owner.__slots__, "Any")}
+        for spec in fields(owner):
+            if spec.factory is not None:
+                namespace[spec.name] = dataclasses.field(default_factory=spec.factory, metadata=spec.metadata)
+            elif spec.default is _MISSING:
+                namespace[spec.name] = dataclasses.field(metadata=spec.metadata)
+            else:
+                namespace[spec.name] = dataclasses.field(default=spec.default, metadata=spec.metadata)
+        twin: Any = dataclasses.dataclass(type(owner.__name__, (), namespace))
+        found: dict[str, Any] = twin.__dataclass_fields__
+        type.__setattr__(owner, "__dataclass_fields__", found)
+        return found
+
+
+def _record_methods(names: tuple[str, ...], declared: tuple[Attribute, ...], frozen: bool) -> dict[str, Any]:
+    required = {spec.name for spec in declared if spec.default is _MISSING and spec.factory is None}
+    assign = object.__setattr__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes {len(names)} positional arguments")
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
+            kwargs[name] = value
+        for spec in declared:
+            if spec.name in kwargs:
+                assign(self, spec.name, kwargs.pop(spec.name))
+            elif spec.factory is not None:
+                assign(self, spec.name, spec.factory())
+            elif spec.name in required:
+                raise TypeError(f"{type(self).__name__}() missing required argument: {spec.name!r}")
+            else:
+                assign(self, spec.name, spec.default)
+        if kwargs:
+            unexpected = next(iter(kwargs))
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unexpected!r}")
+
+    def values(self: Any) -> Iterator[Any]:
+        return (getattr(self, name) for name in names)
+
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, values(self)))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return tuple(values(self)) == tuple(values(other))
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return (type(self), tuple(values(self)))
+
+    methods: dict[str, Any] = {
+        "__init__": __init__,
+        "__repr__": __repr__,
+        "__eq__": __eq__,
+        "__reduce__": __reduce__,
+        "__hash__": None,
+    }
+    if frozen:
+
+        def __setattr__(self: Any, name: str, _value: Any) -> None:
+            raise AttributeError(f"cannot assign to field {name!r}")
+
+        def __delattr__(self: Any, name: str) -> None:
+            raise AttributeError(f"cannot delete field {name!r}")
+
+        def __hash__(self: Any) -> int:
+            return hash(tuple(values(self)))
+
+        methods.update(__setattr__=__setattr__, __delattr__=__delattr__, __hash__=__hash__)
+    return methods
+
+
+@dataclass_transform(field_specifiers=(field,))
+def record(cls: Any = None, *, frozen: bool = False) -> Any:
+    """A plain ``__slots__`` class from an annotated declaration, as ``@dataclass`` (or
+    ``@record(frozen=True)``) made: keyword or positional ``__init__`` with the defaults
+    (``field(default_factory=...)`` for mutable ones), ``__repr__``, ``__eq__``, and for a
+    frozen record ``__hash__`` and no assignment."""
+
+    def make(declared_cls: Any) -> Any:
+        namespace = dict(declared_cls.__dict__)
+        names = tuple(namespace.get("__annotations__", {}))
+        declared = []
+        for name in names:
+            value = namespace.pop(name, _MISSING)
+            spec = value if isinstance(value, Attribute) else Attribute(value)
+            spec.name = name
+            declared.append(spec)
+        namespace.pop("__dict__", None)
+        namespace.pop("__weakref__", None)
+        namespace.update(_record_methods(names, tuple(declared), frozen))
+        namespace["__slots__"] = names
+        namespace["__record__"] = tuple(declared)
+        namespace["__dataclass_fields__"] = _DataclassFields()
+        return type(declared_cls)(declared_cls.__name__, declared_cls.__bases__, namespace)
+
+    return make if cls is None else make(cls)
+
 
 #: The synthetic cluster and project of SEAMLESS_CACHE mode (same names as seamless-config).
 CACHE_CLUSTER = "__SEAMLESS_CACHE__"
@@ -27,7 +195,7 @@ CACHE_PROJECT = "__TOPLEVEL__"
 CACHE_ALIAS = "SEAMLESS_CACHE"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Queue:
     """One scheduler queue of a cluster, after TEMPLATE inheritance. ``fields`` uses
     underscore names (``job_extra_directives``) and holds only fields that have a value."""
@@ -36,7 +204,7 @@ class Queue:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Frontend:
     """A host of a cluster. ``sections`` maps a frontend section name (``hashserver``,
     ``database``, ``jobserver``, ``daskserver``, or a third-party service type's section)
@@ -52,7 +220,7 @@ class Frontend:
         return self.ssh_hostname or self.hostname
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cluster:
     """A cluster definition from the cluster files (or an inline ``clusters`` command).
     ``source`` is the file it came from, for error messages."""
@@ -68,7 +236,7 @@ class Cluster:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClusterSet:
     """All known clusters and the name of the one that is this machine."""
 
@@ -76,7 +244,7 @@ class ClusterSet:
     local_cluster: str | None = None
 
 
-@dataclass
+@record
 class Selection:
     """What the command files and the command-line flags selected. ``None`` = not selected.
 
@@ -109,7 +277,7 @@ class Selection:
         return self.cluster is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Configuration:
     """The result of loading: the clusters, the selection, and where they came from.
 
@@ -163,15 +331,16 @@ def flag(
     kind: str = "name",
     choices: tuple[str, ...] = (),
     complete: str | None = None,
+    default: None = None,
 ) -> Any:
     """A :class:`Request` field declaring one selection flag (default ``None``: not given)."""
     assert kind in FLAG_KINDS, kind
     assert complete is None or complete in COMPLETERS, complete
     metadata = {"help": help, "metavar": metavar, "kind": kind, "choices": choices, "complete": complete}
-    return field(default=None, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
-@dataclass
+@record
 class Request:
     """The selection flags of a command; ``None`` = not given (the files decide).
 

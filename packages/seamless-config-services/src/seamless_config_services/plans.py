@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .model import Request
 
 #: Bumped when the plan's fields change (a new version of this package also invalidates).
@@ -67,11 +68,11 @@ def watched_paths(request: Request) -> list[str]:
 
 
 def _key(question: tuple[Any, ...], request: Request) -> tuple[Any, ...]:
-    from dataclasses import astuple
-
     from ._version import __version__
 
     env = tuple(os.environ.get(name) for name in ENV_KEYS)
+    from .model import astuple
+
     return (PLAN_VERSION, __version__, question, astuple(request), os.getcwd(), env)
 
 

@@ -30,18 +30,21 @@ otherwise those of 0.3.2 for every input (tests/services/test_golden.py runs 0.3
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from remote_http_launcher import paths
 from remote_http_launcher.errors import InvalidKey
 
 from .errors import ConfigError
 from .model import Cluster, Configuration, Frontend, Queue
+from .model import record as dataclass  # a plain __slots__ class: no dataclasses import
 from .plugins import service_types
 from .services.base import ServiceContext, ServiceType
 from .services.launcher_fields import META_FIELDS
 from .services.naming import present, server_log_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The launcher's rules (remote-http-launcher 0.4.5, kept by ours).
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._-]+")

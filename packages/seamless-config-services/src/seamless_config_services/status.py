@@ -11,17 +11,18 @@ to every process row whose workdir it is; data without a process becomes a row o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
 from . import dispatch
 from .dispatch import Call
 from .errors import ServiceError
+from .model import record
 from .rows import IDENTITY_FIELDS, Filters, Report, add_state_rows, empty_row
 from .rows import process_row as _process_row
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
+
     from .model import Configuration
 
 
@@ -43,7 +44,7 @@ def process_row(
 # -- persistent walks -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Walk:
     """One persistent walk of one service type's root on one host."""
 

@@ -13,16 +13,16 @@ counted (one line says so) and nothing else changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 from . import dispatch
 from .dispatch import Call
 from .errors import ConfigError, ServiceError
+from .model import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
+
     from .model import Configuration
 
 HELPER = "rhl-jobs"
@@ -47,7 +47,7 @@ def batch_system(configuration: Configuration, service: str | None, cluster: str
     return scheduler.batch_system if scheduler is not None else None
 
 
-@dataclass
+@record
 class JobsAnswer:
     """rhl-jobs rows by key (and the row of a ``--port`` query under ``None``), or why not."""
 

@@ -15,8 +15,47 @@ built from the table only for shell completion and the wording of usage errors (
 
 from __future__ import annotations
 
-from ._run import UsageError, info_request, invoke, main, parse, render_info, run_parsed
+from ._run import (
+    UsageError,
+    end_process,
+    info_request,
+    invoke,
+    main,
+    parse,
+    render_info,
+    run_parsed,
+    teardown_needed,
+)
 from ._table import COMMANDS, HELPERS, Argument, Command, Option
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+
+def parse_entry(entry: Command, argv: Sequence[str]) -> dict[str, Any]:
+    """The one strict parser (:mod:`._parse`) on any table entry, not only one of
+    :data:`COMMANDS`: another package's commands declared with :class:`Command`,
+    :class:`Option` and :class:`Argument` (the ``seamless-service-*`` commands) parse exactly
+    as the helpers do. The keyword arguments of ``entry``'s body, or :class:`UsageError` with
+    the parser's reason and ``entry.usage_exit_code``."""
+    from ._parse import ParseError
+    from ._parse import parse as parse_table
+
+    try:
+        return parse_table(entry, argv)
+    except ParseError as exc:
+        raise UsageError(exc.reason, entry.usage_exit_code) from None
+
+
+def render_help(entry: Command) -> str:
+    """The ``--help`` text of any table entry (:mod:`._help`: click's layout at 100 columns,
+    plain string formatting, no click and no ``re`` imported)."""
+    from ._help import render
+
+    return render(entry)
+
 
 __all__ = [
     "COMMANDS",
@@ -25,10 +64,14 @@ __all__ = [
     "Command",
     "Option",
     "UsageError",
+    "end_process",
     "info_request",
     "invoke",
     "main",
     "parse",
+    "parse_entry",
+    "render_help",
     "render_info",
     "run_parsed",
+    "teardown_needed",
 ]

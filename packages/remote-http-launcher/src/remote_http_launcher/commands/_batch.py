@@ -87,10 +87,68 @@ def batch_items(lines: Sequence[str]) -> list[tuple[list[str], dict[str, Any] | 
     return items
 
 
-def run_items(items: Sequence[tuple[list[str], dict[str, Any] | None]]) -> int:
+#: The seeds' PATH prepend, as the remote shell expands it (``$HOME`` from the environment).
+_PREPEND_DIRS = ("miniforge3/bin", "miniconda3/bin")
+
+
+def _plain_probe() -> dict[str, Any] | None:
+    """What ``rhl-ps --version`` answers on the PATH the remote shell had before the seeds'
+    prepend, or None when PATH does not start with the prepend (then that PATH is unknown).
+
+    The same lookup the shell makes for a call without the prepend (first executable
+    ``rhl-ps`` on that PATH; rc 127 when there is none), and the found one really runs, so
+    the answer is the one ``ssh HOST 'rhl-ps --version'`` would give, without that call."""
+    import os
+    import shutil
+    import subprocess
+
+    home = os.environ.get("HOME", "")
+    prefix = "".join(f"{home}/{directory}:" for directory in _PREPEND_DIRS)
+    path = os.environ.get("PATH", "")
+    if not home or not path.startswith(prefix):
+        return None
+    plain = path[len(prefix) :]
+    argv = ["rhl-ps", "--version"]
+    found = shutil.which(argv[0], path=plain)
+    if found is None:
+        return {"argv": argv, "rc": 127, "stdout": "", "stderr": f"{argv[0]}: not found\n"}
+    try:
+        done = subprocess.run(
+            [found, *argv[1:]],
+            env={**os.environ, "PATH": plain},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"argv": argv, "rc": 126, "stdout": "", "stderr": f"{argv[0]}: {exc}\n"}
+    stdout, stderr = (raw.decode("utf-8", errors="replace") for raw in (done.stdout, done.stderr))
+    return {"argv": argv, "rc": done.returncode, "stdout": stdout, "stderr": stderr}
+
+
+def session_record(*, guarded: bool) -> str:
+    """``--session``: ``{"session": {"guard", "forced_command", "plain"}}`` (NDJSON, keys
+    sorted). ``guarded``: rhl-guard runs this batch (it says so itself: no environment
+    variable a user could set fakes it); then ``plain`` is null, the guard decides what runs."""
+    import os
+
+    from ..output import ndjson
+
+    facts = {
+        "guard": "rhl-guard" if guarded else None,
+        # rhl-guard is a forced command (it clears SSH_ORIGINAL_COMMAND before a helper runs).
+        "forced_command": guarded or "SSH_ORIGINAL_COMMAND" in os.environ,
+        "plain": None if guarded else _plain_probe(),
+    }
+    return ndjson([{"session": facts}])
+
+
+def run_items(
+    items: Sequence[tuple[list[str], dict[str, Any] | None]], *, session: bool = False, guarded: bool = False
+) -> int:
     """Run parsed items in order, each with its own captured stdout/stderr; print one record
     per item on ``sys.stdout`` as soon as it is done (the guard calls this with the values it
-    checked)."""
+    checked, and ``guarded``); ``session``: then the session record."""
     import io
     import sys
 
@@ -115,9 +173,11 @@ def run_items(items: Sequence[tuple[list[str], dict[str, Any] | None]]) -> int:
         inner_out.flush()
         out(record(words, code, raw.getvalue().decode("utf-8", errors="replace"), inner_err.getvalue()))
         sys.stdout.flush()
+    if session:
+        out(session_record(guarded=guarded))
     return 0
 
 
-def run(lines: tuple[str, ...]) -> int:
+def run(lines: tuple[str, ...], session: bool = False) -> int:
     """The body of ``rhl-batch``."""
-    return run_items(batch_items(lines))
+    return run_items(batch_items(lines), session=session)

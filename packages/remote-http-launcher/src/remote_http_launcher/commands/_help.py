@@ -124,15 +124,24 @@ def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str
 
 
 def wrap_paragraphs(text: str, width: int, indent: str = "") -> str:
-    """click's ``wrap_text(..., preserve_paragraphs=True)`` for plain paragraphs."""
-    paragraphs: list[tuple[int, str]] = []
+    """click's ``wrap_text(..., preserve_paragraphs=True)``: paragraphs rewrapped, except one
+    whose first line is ``\\b`` (click's "no rewrap" mark: its other lines are kept as they are,
+    indented)."""
+    paragraphs: list[tuple[int, bool, str]] = []
     buffer: list[str] = []
     first_indent: int | None = None
-    for line in text.splitlines():
+
+    def flush() -> None:
+        if buffer:
+            if buffer[0].strip() == "\b":
+                paragraphs.append((first_indent or 0, True, "\n".join(buffer[1:])))
+            else:
+                paragraphs.append((first_indent or 0, False, " ".join(buffer)))
+            buffer.clear()
+
+    for line in text.expandtabs().splitlines():
         if not line:
-            if buffer:
-                paragraphs.append((first_indent or 0, " ".join(buffer)))
-                buffer = []
+            flush()
             first_indent = None
             continue
         if first_indent is None:
@@ -140,10 +149,12 @@ def wrap_paragraphs(text: str, width: int, indent: str = "") -> str:
             first_indent = len(line) - len(stripped)
             line = stripped
         buffer.append(line)
-    if buffer:
-        paragraphs.append((first_indent or 0, " ".join(buffer)))
+    flush()
     return "\n\n".join(
-        "\n".join(wrap(body, width, indent + " " * extra, indent + " " * extra)) for extra, body in paragraphs
+        "\n".join(indent + " " * extra + line for line in body.splitlines())
+        if raw
+        else "\n".join(wrap(body, width, indent + " " * extra, indent + " " * extra))
+        for extra, raw, body in paragraphs
     )
 
 

@@ -192,4 +192,44 @@ def main(name: str) -> NoReturn:
         from ._click import complete
 
         complete(name, sys.argv[1:])
-    raise SystemExit(run_argv(name, sys.argv[1:]))
+    code = run_argv(name, sys.argv[1:])
+    if entry is not None and entry.delegate is None:
+        end_process(code)
+    raise SystemExit(code)
+
+
+def teardown_needed() -> bool:
+    """Whether ending this process needs the interpreter's teardown: another thread lives
+    (Python joins non-daemon threads at exit), or an ``atexit`` callback is registered
+    (``logging``, ``tempfile``'s cleanup and ``concurrent.futures`` register theirs). Unknown
+    (an interpreter without ``atexit._ncallbacks``) counts as needed."""
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return True
+    import atexit
+
+    count = getattr(atexit, "_ncallbacks", None)
+    return count is None or count() != 0
+
+
+def end_process(code: int) -> NoReturn:
+    """End a helper's process with ``code``: flush both streams, then ``os._exit`` unless
+    :func:`teardown_needed`.
+
+    Tearing the interpreter down (destroying every module and object) costs about 1.4 ms
+    here, a seventh of a helper's whole start-up, and a helper runs on every SSH call. It
+    holds nothing that needs it: state and log writes are descriptor-level and complete
+    when the body returns, files are closed when their function returns.
+    """
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    if teardown_needed():
+        raise SystemExit(code)
+    os._exit(code)

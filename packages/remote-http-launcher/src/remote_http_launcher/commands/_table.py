@@ -130,6 +130,30 @@ def exit_codes_paragraph(exit_codes: dict[int, str]) -> str:
     return "\n\nExit codes: " + "; ".join(f"{code} {what}" for code, what in sorted(exit_codes.items())) + "."
 
 
+#: The ``meta`` fields a ``--meta-*`` selection of rhl-stop/rhl-rm names (:mod:`..selection`),
+#: in the order the options are listed. Here, not there: the table is loaded on every call.
+META_FIELDS = ("cluster", "service", "mode", "project", "subproject", "stage", "substage")
+
+
+def _meta_options(verb: str) -> tuple[Option, ...]:
+    """rhl-stop/rhl-rm: ``--meta-cluster NAME`` and the fields that narrow it
+    (:mod:`..selection`; the values come to the body as ``meta_<field>``)."""
+    return tuple(
+        Option(
+            (f"--meta-{name}",),
+            f"meta_{name}",
+            "value",
+            metavar="NAME",
+            help=(
+                f"Also {verb} the services whose state meta names a service and this cluster."
+                if name == "cluster"
+                else f"With --meta-cluster: only those whose meta {name} is NAME."
+            ),
+        )
+        for name in META_FIELDS
+    )
+
+
 _TABLE = (
     Command(
         "rhl-ps",
@@ -278,7 +302,11 @@ _TABLE = (
             "kept and marked 'stale', so the log stays reachable; remove it with rhl-rm. One line per"
             " key: '<key>: stopped | already gone | kill required | missing state | permission denied"
             " | corrupt state | invalid PID | still running after SIGKILL'. Exit 1 if any key could "
-            "not be stopped."
+            "not be stopped.\n\n"
+            "--meta-cluster NAME (narrowed by the other --meta-* options) also stops every service "
+            "whose state file's meta names a service and that cluster (and each field given, exactly)"
+            ": what seamless-service-stop --cluster sends, so that one call selects and stops. A "
+            "state file without such meta is picked only by its KEY."
         ),
         options=(
             Option(
@@ -301,8 +329,9 @@ _TABLE = (
                 metavar="SECONDS",
                 help="How long to wait after SIGTERM.",
             ),
+            *_meta_options("stop"),
         ),
-        arguments=(Argument("keys", metavar="KEY...", nargs=-1, check="key"),),
+        arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "every key stopped or already gone", 1: "usage error, a key could not be stopped"},
         body="remote_http_launcher.bodies.stop:run",
     ),
@@ -312,14 +341,18 @@ _TABLE = (
             "Remove the client and/or server state JSON of these KEYs; logs are kept.\n\n"
             "Without --client or --server both are removed. A server state file whose process is "
             "still running is not removed (that would orphan the service): stop it first with "
-            "rhl-stop, or pass --force."
+            "rhl-stop, or pass --force.\n\n"
+            "--meta-cluster NAME (narrowed by the other --meta-* options) also removes the state of "
+            "every service whose server state file's meta names a service and that cluster (and each"
+            " field given, exactly), as rhl-stop does."
         ),
         options=(
             Option(("--client",), "client", "flag", help="Remove client connection files."),
             Option(("--server",), "server", "flag", help="Remove server state files."),
             Option(("--force",), "force", "flag", help="Remove server state even if its service still runs."),
+            *_meta_options("remove"),
         ),
-        arguments=(Argument("keys", metavar="KEY...", nargs=-1, check="key"),),
+        arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "removed or not present", 1: "usage error, refused or failed removal"},
         body="remote_http_launcher.bodies.rm:run",
     ),
@@ -395,8 +428,22 @@ _TABLE = (
     ),
     Command(
         "rhl-verify-port",
-        help=("Exit 0 once a TCP connection to HOST PORT succeeds, 1 after the last failed attempt."),
+        help=(
+            "Exit 0 once a TCP connection to HOST PORT succeeds, 1 after the last failed attempt.\n\n"
+            "--key KEY instead of HOST PORT: check the port of KEY's service as its server state file "
+            "records it (status running or starting, port, network_interface: localhost when absent, "
+            "127.0.0.1 for a wildcard bind), the check a client makes from a state row; exit 3 when "
+            "the state file is missing or corrupt, or names no running service with a valid port."
+        ),
         options=(
+            Option(
+                ("--key",),
+                "key",
+                "value",
+                check="key",
+                metavar="KEY",
+                help="Check the port recorded in KEY's state file (no HOST PORT then).",
+            ),
             Option(
                 ("--attempts",),
                 "attempts",
@@ -418,19 +465,50 @@ _TABLE = (
             ),
         ),
         arguments=(
-            Argument("host"),
-            Argument("port"),
+            # HOST PORT, or nothing with --key (the body checks which: bodies.verify_port)
+            Argument("address", metavar="[HOST PORT]", nargs=-1, required=False),
         ),
-        exit_codes={0: "connected", 1: "not connected, usage error"},
+        exit_codes={
+            0: "connected",
+            1: "not connected, usage error",
+            3: "--key: nothing to check",
+            77: "--key under rhl-guard: the state's host is not this machine",
+        },
         body="remote_http_launcher.bodies.verify_port:run",
     ),
     Command(
         "rhl-handshake",
         help=(
             "GET URL once: exit 0 for HTTP 2xx, 2 for another HTTP status, 1 for a network error "
-            "(refused, timeout, DNS). Usage errors exit 64."
+            "(refused, timeout, DNS). Usage errors exit 64.\n\n"
+            "--key KEY instead of URL: GET http://HOST:PORT/PATH, with HOST and PORT taken from KEY's "
+            "server state file as rhl-verify-port --key takes them (PORT from the state field "
+            "--port-name names, default port); exit 3 when the state file is missing or corrupt, or "
+            "names no running service with a valid port."
         ),
         options=(
+            Option(
+                ("--key",),
+                "key",
+                "value",
+                check="key",
+                metavar="KEY",
+                help="Check the service recorded in KEY's state file (no URL then).",
+            ),
+            Option(
+                ("--path",),
+                "path",
+                "value",
+                metavar="PATH",
+                help="With --key: the path and query to GET (starts with /; default /).",
+            ),
+            Option(
+                ("--port-name",),
+                "port_name",
+                "value",
+                metavar="NAME",
+                help="With --key: the state field holding the port (default port).",
+            ),
             Option(
                 ("--timeout",),
                 "timeout",
@@ -442,9 +520,17 @@ _TABLE = (
                 help="Timeout of the request.",
             ),
         ),
-        arguments=(Argument("url"),),
+        # URL, or nothing with --key (the body checks which: bodies.verify_port.usage_problem)
+        arguments=(Argument("url", metavar="[URL]", nargs=-1, required=False),),
         usage_exit_code=64,
-        exit_codes={0: "HTTP 2xx", 1: "network error", 2: "other HTTP status", 64: "usage error"},
+        exit_codes={
+            0: "HTTP 2xx",
+            1: "network error",
+            2: "other HTTP status",
+            3: "--key: nothing to check",
+            64: "usage error",
+            77: "--key under rhl-guard: the state's host is not this machine",
+        },
         body="remote_http_launcher.bodies.handshake:run",
     ),
     Command(
@@ -617,9 +703,17 @@ _TABLE = (
             "installation, does not parse, or is rhl-batch, rhl-launch-service or rhl-logs --follow "
             "is a usage error (exit 2) and nothing runs. Output (NDJSON, keys sorted), one object per"
             " line as it finishes: argv (the line's words), rc, stdout and stderr (decoded as UTF-8, "
-            "invalid bytes replaced). Exit 0 when every line ran, whatever their rc."
+            "invalid bytes replaced). Exit 0 when every line ran, whatever their rc.\n\n"
+            "--session adds one last object, {\"session\": {...}}: guard ('rhl-guard' when rhl-guard "
+            "runs this batch, else null), forced_command (sshd ran a forced command: rhl-guard, or "
+            "SSH_ORIGINAL_COMMAND is set) and plain: without rhl-guard and when PATH starts with the "
+            "seeds' prepend ($HOME/miniforge3/bin:$HOME/miniconda3/bin:), what 'rhl-ps --version' "
+            "answers on the PATH without it (argv, rc, stdout, stderr; rc 127 when not found), else "
+            "null. What seamless-service-doctor asks in the same round trip as its rhl-ps."
         ),
-        options=(),
+        options=(
+            Option(("--session",), "session", "flag", help="Also print what this SSH session looks like."),
+        ),
         arguments=(Argument("lines", metavar="CMDLINE...", nargs=-1),),
         usage_exit_code=2,
         exit_codes={0: "every line ran", 2: "usage error (nothing ran)"},

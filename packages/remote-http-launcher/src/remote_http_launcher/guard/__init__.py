@@ -350,7 +350,8 @@ def _run_helper(outcome: Outcome, policy: _Policy) -> int:
         from ..commands._batch import run_items
 
         items = [([o.helper or "", *o.argv], o.values) for o in outcome.inner]
-        return run_reporting(helper, 2, lambda: run_items(items))
+        session = bool((outcome.values or {}).get("session"))
+        return run_reporting(helper, 2, lambda: run_items(items, session=session, guarded=True))
     return run_parsed(helper, outcome.values or {})
 
 
@@ -420,10 +421,10 @@ def _fallback_audit_file(argv: list[str]) -> str:
 def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
     """The ``rhl-guard`` command.
 
-    When no helper ran (a rejection, ``--dry-run``, ``--help``, a helper's static ``--help``),
-    the process ends with ``os._exit`` after flushing: tearing down the interpreter would
-    cost about a millisecond on every refused call, and the guard holds nothing that needs
-    it. After a helper ran, Python exits normally (the helper's threads, files, atexit).
+    The process ends with ``os._exit`` after flushing: tearing down the interpreter would
+    cost more than a millisecond on every call, and the guard holds nothing that needs it.
+    After a helper ran, the helpers' own rule decides
+    (:func:`..commands._run.teardown_needed`: its threads and ``atexit`` callbacks).
     """
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -460,6 +461,9 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
             stream.flush()
         except (BrokenPipeError, ValueError):
             pass
-    if fast_exit and not _state.helper_started:
-        os._exit(code)
+    if fast_exit:
+        from ..commands._run import teardown_needed
+
+        if not (_state.helper_started and teardown_needed()):
+            os._exit(code)
     raise SystemExit(code)

@@ -75,14 +75,22 @@ def check_paths(
 
 def check_network(helper: str, values: dict[str, Any]) -> str | None:
     """rhl-verify-port and rhl-handshake may only reach this machine (see _netlocal)."""
+    from ..bodies.verify_port import usage_problem
     from ._netlocal import check_local_host
 
+    problem = usage_problem(values)  # what the helper would refuse (--key or HOST PORT / URL)
+    if problem is not None:
+        return f"{helper}: {problem}"
+    if values.get("key") is not None:
+        # --key: the host is in the key's state file; the helper checks it at use time
+        # (bodies.verify_port.state_target), under the guard, with this same check.
+        return None
     if helper == "rhl-verify-port":
-        host = values["host"]
+        host = values["address"][0]
     else:
         import urllib.parse  # the helper parses the URL with it too (same process: no extra cost)
 
-        parsed = urllib.parse.urlsplit(values["url"])
+        parsed = urllib.parse.urlsplit(values["url"][0])
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             return f"{helper}: URL must use http or https and include a host"
         # Only plain host[:port]: no user info, no %-escapes, so that every URL parser agrees

@@ -158,7 +158,7 @@ def decide(
         if helper == "rhl-batch":
             if _in_batch:
                 raise _Rejected("rhl-batch cannot run inside rhl-batch")
-            return _decide_batch(argv, values["lines"], policy, state_base)
+            return _decide_batch(argv, values, policy, state_base)
         paths: list[tuple[str, str, str]] = []
         reason = None
         if helper in PATH_HELPERS:
@@ -178,7 +178,7 @@ def decide(
 
 def _decide_batch(
     argv: list[str],
-    lines: tuple[str, ...],
+    values: dict[str, Any],
     policy: Callable[[], PathPolicy | None],
     state_base: str | None,
 ) -> Outcome:
@@ -189,6 +189,7 @@ def _decide_batch(
     from ..commands._batch import follows, split_line
     from ..errors import UsageProblem
 
+    lines: tuple[str, ...] = values["lines"]
     inner: list[Outcome] = []
     for line in lines:
         outcome = decide(line, policy, state_base, _in_batch=True)
@@ -202,6 +203,7 @@ def _decide_batch(
         if follows(outcome.helper, outcome.values):
             raise _Rejected(f"rhl-batch: line {line!r}: rhl-logs --follow cannot run inside rhl-batch")
         inner.append(outcome)
-    accepted = Outcome(None, "rhl-batch", argv, {"lines": lines}, [p for o in inner for p in o.paths])
+    # --session only reports on the session (no path, no helper): nothing more to decide.
+    accepted = Outcome(None, "rhl-batch", argv, dict(values), [p for o in inner for p in o.paths])
     accepted.inner = inner
     return accepted

@@ -69,10 +69,19 @@ def check_with_retries(
     payload: dict[str, Any], handshake: Handshake | None, budget: float = 10.0
 ) -> str | None:
     """:func:`check` until it passes or ``budget`` seconds passed (short backoff)."""
+    port_name = handshake.port_name if handshake is not None and handshake.port_name else None
+    return probe_with_retries(payload, target_of(handshake), port_name, handshake is not None, budget)
+
+
+def probe_with_retries(
+    payload: dict[str, Any], target: str, port_name: str | None, strict: bool, budget: float = 10.0
+) -> str | None:
+    """:func:`check_probe` until it passes or ``budget`` seconds passed (short backoff)."""
     deadline = time.monotonic() + budget
     delay = 0.01
     while True:
-        problem = check(payload, handshake, timeout=max(0.5, min(10.0, deadline - time.monotonic())))
+        timeout = max(0.5, min(10.0, deadline - time.monotonic()))
+        problem = check_probe(payload, target, port_name, strict, timeout)
         if problem is None or time.monotonic() >= deadline:
             return problem
         time.sleep(delay)

@@ -54,12 +54,15 @@ def launch(
 
     overrides = [log_level, log_file, debug_log_file]
     sig = reuse.signature(config)
+    content = reuse.content_checksum(config) if sig is not None else None  # before it is parsed
     directory = reuse.client_dir(connection_dir)
 
     def load() -> Configuration:
         return load_configuration(config, log_level, log_file, debug_log_file, idle_timeout)
 
-    plan = None if dry_run or sig is None else reuse.lookup(directory, config, sig, overrides, load)
+    plan = None
+    if not dry_run and sig is not None:
+        plan = reuse.lookup(directory, config, sig, overrides, load, idle_timeout, content)
     cached = plan is not None
     if plan is None:
         configuration = load()
@@ -77,8 +80,19 @@ def launch(
         )
     except LauncherError as exc:
         return exc.exit_code  # the observer has said it already
-    if sig is not None and not cached:
-        reuse.remember(directory, config, sig, overrides, plan)
+    # Record the plan after a run that parsed the configuration (a local one with its
+    # evaluated launch arguments, for the next cold launch).
+    refresh = not cached or (plan.ssh_target is None and plan.launch_args is None)
+    if sig is not None and plan.loaded and refresh:
+        configuration = plan.configuration()
+        launch_args = None
+        if not configuration.is_remote and content is not None:
+            from .executors import LocalExecutor
+
+            args = sequence.await_arguments(configuration, LocalExecutor(), idle_timeout)
+            environment = reuse.launch_environment(idle_timeout)
+            launch_args = (args, environment, content, reuse.local_facts(configuration))
+        reuse.remember(directory, config, sig, overrides, plan, launch_args)
     if as_json:
         import json
 

@@ -10,31 +10,35 @@ the seeds' ``PATH`` prepend so that helpers installed in a conda base environmen
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
-import threading
-from collections.abc import Callable
 
 from .. import paths
-from ..transport import (  # the one SSH transport; re-exported for callers of this module
-    CONNECT_TIMEOUT,
-    CONTROL_PERSIST,
-    ENV_CONTROL_DIR,
-    PATH_PREPEND,
-    Transport,
-    TransportError,
-    helpers_missing,
-    helpers_missing_message,
-    unreachable_message,
-)
 from .errors import LauncherError
 
-__all__ = ["CONNECT_TIMEOUT", "CONTROL_PERSIST", "ENV_CONTROL_DIR", "PATH_PREPEND"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # subprocess, threading and the transport: only once a helper runs as a process
+    import subprocess
+    from collections.abc import Callable
+
+    from ..transport import Transport
+
+    LineCallback = Callable[[str], None]
+
+#: Names of the one SSH transport (:mod:`remote_http_launcher.transport`) re-exported here,
+#: imported on first use: a local launch runs its helper in-process and never needs them.
+_TRANSPORT_NAMES = frozenset(["CONNECT_TIMEOUT", "CONTROL_PERSIST", "ENV_CONTROL_DIR", "PATH_PREPEND"])
+
+
+def __getattr__(name: str) -> object:
+    if name in _TRANSPORT_NAMES:
+        from .. import transport
+
+        return getattr(transport, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Upper bound for one helper call (the await helper has its own, shorter, timeouts).
 CALL_TIMEOUT = 900.0
-
-LineCallback = Callable[[str], None]
 
 
 class HelperResult:
@@ -90,6 +94,8 @@ def _pump(proc: subprocess.Popen[str], on_line: LineCallback | None, timeout: fl
     (64 KiB). Reading stdout only after stderr's end deadlocked: the helper blocked writing
     its answer, with stderr still open, while we waited for stderr to close.
     """
+    import threading
+
     assert proc.stderr is not None and proc.stdout is not None
     stdout_pipe = proc.stdout
     chunks: list[str] = []
@@ -185,6 +191,8 @@ class LocalExecutor(Executor):
             if rc == 130:  # ^C reached the helper's body: the launcher was interrupted
                 raise KeyboardInterrupt
             return HelperResult(rc, out.getvalue(), err.kept())
+        import subprocess
+
         argv = [sys.executable, "-m", "remote_http_launcher.cli", helper, *args]
         proc = subprocess.Popen(
             argv,
@@ -210,7 +218,9 @@ class SSHExecutor(Executor):
         self.host = host
         self.name = f"SSHExecutor[{host}]"
         self.control_dir = control_dir
-        self.transport = Transport(host, control_dir=control_dir)
+        from ..transport import Transport
+
+        self.transport: Transport = Transport(host, control_dir=control_dir)
 
     def remote_command(self, helper: str, args: list[str]) -> str:
         return self.transport.text([helper, *args])
@@ -223,6 +233,8 @@ class SSHExecutor(Executor):
         on_line: LineCallback | None = None,
         timeout: float = CALL_TIMEOUT,
     ) -> HelperResult:
+        from ..transport import TransportError
+
         self._await_preconnect()
         try:
             proc = self.transport.popen([helper, *args], text=True)
@@ -242,6 +254,8 @@ class SSHExecutor(Executor):
         await_master(self.host, self.transport.connect_timeout * 3)
 
     def _diagnose(self, helper: str, result: HelperResult) -> None:
+        from ..transport import helpers_missing, helpers_missing_message, unreachable_message
+
         if result.rc == 255:
             raise HostUnreachable(unreachable_message(self.host, result.last_error_line()))
         if helpers_missing(result.rc, result.stderr):

@@ -44,7 +44,9 @@ class Plan:
         "_load",
         "debug_log_file",
         "key",
+        "launch_args",
         "level",
+        "local_facts",
         "log_file",
         "port_name",
         "ssh_target",
@@ -67,8 +69,16 @@ class Plan:
         debug_log_file: str | None = None,
         load: Callable[[], Configuration] | None = None,
         config: Configuration | None = None,
+        launch_args: list[str] | None = None,
+        local_facts: dict[str, Any] | None = None,
     ) -> None:
         self.key = key
+        #: The evaluated ``rhl-launch-service --await`` arguments of a local launch, cached
+        #: for this very file content and environment (:func:`launch_environment`), and
+        #: what the connection payload takes from the configuration (:data:`LOCAL_FACTS`):
+        #: with both, a local launch needs no YAML at all (:func:`.sequence.run`).
+        self.launch_args = launch_args
+        self.local_facts = local_facts
         self.target = target
         self.port_name = port_name
         self.strict = strict
@@ -143,6 +153,38 @@ def signature(path: str) -> list[int] | None:
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+#: The configuration fields a local connection payload is built from (besides the probe).
+LOCAL_FACTS = ("hostname", "network_interface", "ssh_hostname", "meta")
+
+
+def local_facts(config: Configuration) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in LOCAL_FACTS}
+
+
+def content_checksum(path: str) -> int | None:
+    """CRC-32 of the config file's bytes (read, not parsed), or None if it cannot be read:
+    cached launch arguments are used only for the very content they were evaluated from,
+    whatever its stat says (an edit that kept size and mtime)."""
+    try:
+        with open(path, "rb") as handle:
+            return binascii.crc32(handle.read())
+    except (OSError, ValueError):
+        return None
+
+
+def launch_environment(idle_timeout: float) -> int:
+    """A checksum of what, besides the config file and the logging overrides, goes into the
+    evaluated launch arguments: the whole environment (state layout, ``HOME``, the size that
+    ``limits`` checks), the working directory and ``--idle-timeout``. Cached arguments are
+    used only when it is unchanged."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    text = "\0".join(f"{name}={value}" for name, value in sorted(os.environ.items()))
+    return binascii.crc32(f"{cwd}\0{idle_timeout!r}\0{text}".encode(errors="surrogateescape"))
+
+
 def cache_path(directory: str, config_path: str) -> tuple[str, str]:
     real = os.path.realpath(config_path)
     name = f"{binascii.crc32(real.encode()):08x}.json"
@@ -155,6 +197,8 @@ def lookup(
     sig: list[int],
     overrides: list[str | None],
     load: Callable[[], Configuration],
+    idle_timeout: float | None = None,
+    content: int | None = None,
 ) -> Plan | None:
     """The cached plan of ``config_path`` if its entry matches the file and ``overrides``;
     else None. The entry's ``ssh_target`` gets a pre-connect only once the sequence needs it."""
@@ -165,6 +209,22 @@ def lookup(
         if entry.get("path") != real or entry.get("signature") != sig or entry.get("overrides") != overrides:
             return None
         ssh_target = entry.get("ssh_target")
+        launch = entry.get("launch")
+        launch_args = facts = None
+        if (
+            idle_timeout is not None
+            and content is not None
+            and ssh_target is None
+            and isinstance(launch, dict)
+            and launch.get("content") == content
+            and launch.get("environment") == launch_environment(idle_timeout)
+            and isinstance(launch.get("args"), list)
+            and launch["args"]
+            and all(isinstance(arg, str) for arg in launch["args"])
+            and isinstance(launch.get("facts"), dict)
+            and _facts_valid(launch["facts"])
+        ):
+            launch_args, facts = list(launch["args"]), dict(launch["facts"])
         files = [entry["log_file"], entry["debug_log_file"]]
         if entry["level"] not in ("minimal", "basic", "debug") or any(
             f is not None and not isinstance(f, str) for f in files
@@ -181,15 +241,30 @@ def lookup(
             log_file=files[0],
             debug_log_file=files[1],
             load=load,
+            launch_args=launch_args,
+            local_facts=facts,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
+def _facts_valid(facts: dict[str, Any]) -> bool:
+    if sorted(facts) != sorted(LOCAL_FACTS) or not (facts["meta"] is None or isinstance(facts["meta"], dict)):
+        return False
+    return all(facts[name] is None or isinstance(facts[name], str) for name in LOCAL_FACTS if name != "meta")
+
+
 def remember(
-    directory: str, config_path: str, sig: list[int], overrides: list[str | None], plan: Plan
+    directory: str,
+    config_path: str,
+    sig: list[int],
+    overrides: list[str | None],
+    plan: Plan,
+    launch: tuple[list[str], int, int, dict[str, Any]] | None = None,
 ) -> None:
-    """Record ``plan`` for this config file (best effort, atomic).
+    """Record ``plan`` for this config file (best effort, atomic); ``launch``: the evaluated
+    local launch arguments, the :func:`launch_environment` and :func:`content_checksum`
+    they were evaluated for, and the configuration's :func:`local_facts`.
 
     ``sig`` is the file's signature taken *before* it was parsed, so an edit made meanwhile
     makes the entry miss instead of answering for the old content."""
@@ -199,6 +274,9 @@ def remember(
         path, real = cache_path(directory, config_path)
         paths.ensure_private_dir(os.path.dirname(path))
         record = {"path": real, "signature": sig, "overrides": overrides, **plan.entry()}
+        if launch is not None:
+            args, environment, content, facts = launch
+            record["launch"] = {"args": args, "environment": environment, "content": content, "facts": facts}
         state.write_atomic(path, json.dumps(record, sort_keys=True).encode(), 0o600)
     except OSError:
         pass

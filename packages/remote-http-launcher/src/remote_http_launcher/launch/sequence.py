@@ -122,10 +122,16 @@ def remote_ensure(
         observer.detail(f"{executor.name} has remote-http-launcher 0.4.5 helpers: step-by-step launch")
         data, outcome = compat.ensure(executor, config, observer, idle_timeout)
         return data, outcome, False
+    data, outcome = _answer(result, executor, config.key)
+    return data, outcome, True
+
+
+def _answer(result: HelperResult, executor: Executor, key: str) -> tuple[dict[str, Any], str]:
+    """The server state and outcome that ``rhl-launch-service --await`` answered."""
     answer = _json_line(result)
     if result.rc == 3 and answer is not None:
         raise LaunchFailed(
-            f"service {config.key} did not become ready on {compat.where(executor)}: {answer.get('reason')}",
+            f"service {key} did not become ready on {compat.where(executor)}: {answer.get('reason')}",
             str(answer.get("log_tail") or ""),
         )
     if result.rc != 0 or answer is None or not isinstance(answer.get("state"), dict):
@@ -133,7 +139,17 @@ def remote_ensure(
             f"rhl-launch-service failed on {compat.where(executor)}: {result.last_error_line()}"
         )
     outcome = "launched" if answer.get("outcome") == "launched" else "reused-remote"
-    return answer["state"], outcome, True
+    return answer["state"], outcome
+
+
+def cached_local_ensure(plan: Plan, executor: Executor, observer: Observer) -> tuple[dict[str, Any], str]:
+    """:func:`remote_ensure` for a local launch from the plan's cached arguments, evaluated
+    from this very file content in this very environment (:func:`.reuse.lookup`): the
+    configuration is never parsed."""
+    args = list(plan.launch_args or ())
+    observer.command(executor.name, ["rhl-launch-service", *args])
+    result = executor.call("rhl-launch-service", args, on_line=observer.remote_event)
+    return _answer(result, executor, plan.key)
 
 
 def _port(value: Any) -> int | None:
@@ -158,31 +174,47 @@ def build_payload(
     config: Configuration, data: dict[str, Any], local_ports: dict[str, int] | None
 ) -> dict[str, Any]:
     """The connection file content (field for field as remote-http-launcher 0.4.5 wrote it)."""
+    if local_ports is None:
+        from .reuse import local_facts
+
+        return local_payload(local_facts(config), data)
     port = _port(data.get("port"))
     if port is None:
         raise LauncherError("the server state has no valid port")
     interface = data.get("network_interface") if isinstance(data.get("network_interface"), str) else None
-    payload: dict[str, Any]
-    if local_ports is not None:
-        payload = {
-            "hostname": "localhost",
-            "port": local_ports["port"],
-            "tunneled-host": config.ssh_target,
-            "tunneled-port": port,
-            "tunneled-network-interface": interface or config.network_interface,
-        }
-        for name, remote in extra_ports(data).items():
-            payload[name] = local_ports[name]
-            payload[f"tunneled-{name}"] = remote
-    else:
-        payload = {"hostname": config.hostname or interface or config.network_interface, "port": port}
-        payload.update(extra_ports(data))
-        if config.hostname and config.ssh_hostname and config.ssh_hostname != config.hostname:
-            payload["ssh_hostname"] = config.ssh_hostname
+    payload: dict[str, Any] = {
+        "hostname": "localhost",
+        "port": local_ports["port"],
+        "tunneled-host": config.ssh_target,
+        "tunneled-port": port,
+        "tunneled-network-interface": interface or config.network_interface,
+    }
+    for name, remote in extra_ports(data).items():
+        payload[name] = local_ports[name]
+        payload[f"tunneled-{name}"] = remote
     if isinstance(data.get("parameters"), dict):
         payload["parameters"] = data["parameters"]
     if config.meta is not None:
         payload["meta"] = config.meta
+    return payload
+
+
+def local_payload(facts: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`build_payload` without a tunnel, from the configuration's
+    :func:`.reuse.local_facts` (which a cached plan keeps)."""
+    port = _port(data.get("port"))
+    if port is None:
+        raise LauncherError("the server state has no valid port")
+    interface = data.get("network_interface") if isinstance(data.get("network_interface"), str) else None
+    hostname, ssh_hostname = facts["hostname"], facts["ssh_hostname"]
+    payload: dict[str, Any] = {"hostname": hostname or interface or facts["network_interface"], "port": port}
+    payload.update(extra_ports(data))
+    if hostname and ssh_hostname and ssh_hostname != hostname:
+        payload["ssh_hostname"] = ssh_hostname
+    if isinstance(data.get("parameters"), dict):
+        payload["parameters"] = data["parameters"]
+    if facts["meta"] is not None:
+        payload["meta"] = facts["meta"]
     return payload
 
 
@@ -229,6 +261,22 @@ def execute(
     return run(Plan.of(config), connection_dir=connection_dir, observer=observer, idle_timeout=idle_timeout)
 
 
+def verified_here(executor: Executor, plan: Plan, payload: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether the launch helper has just made the client check itself: it ran on this machine
+    (``rhl-launch-service --await`` answers only once its service accepts connections and
+    answers the handshake), asked the same host and port the payload names, and the
+    handshake is configured (without one the helper only connects, the client check also
+    wants an HTTP answer). Then asking again would only repeat the same request."""
+    from ..netcheck import reachable_host
+
+    return (
+        not executor.remote
+        and plan.strict
+        and payload.get("hostname") == reachable_host(data.get("network_interface"))
+        and payload.get(plan.port_name or "port") == data.get(plan.port_name or "port")
+    )
+
+
 def run(
     plan: Plan,
     *,
@@ -250,32 +298,47 @@ def run(
         from .reuse import preconnect
 
         preconnect(plan.ssh_target)
-    config = plan.configuration()
+    # A local launch with cached arguments and payload facts needs no YAML at all.
+    cached = in_process and plan.launch_args is not None and plan.local_facts is not None
+    config = None if cached and plan.ssh_target is None and not plan.loaded else plan.configuration()
     try:
         paths.ensure_private_dir(client_dir)
     except OSError as exc:
         raise LauncherError(f"cannot use connection directory {client_dir}: {exc.strerror or exc}") from None
-    with client_launch_lock(client_dir, config.key):
+    with client_launch_lock(client_dir, plan.key):
         # Another launcher of this key may have finished while we waited for the lock.
         if os.path.exists(client_file):
             reused = local_check(client_file, plan, client_dir, observer)
             if reused is not None:
                 observer.finish("reused-local")
                 return dict(reused)
-        executor = make_executor(config, in_process=in_process)
-        observer.phase("connect", executor.name)
-        data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
-        local_ports = open_tunnel(config, data, client_dir, modern, observer) if config.tunnel else None
-        payload = build_payload(config, data, local_ports)
-        problem = client_check.check_with_retries(payload, config.handshake, CLIENT_CHECK_BUDGET)
+        local_ports = None
+        if config is None:
+            from .executors import LocalExecutor
+
+            executor: Executor = LocalExecutor(in_process=True)
+            observer.phase("connect", executor.name)
+            data, outcome = cached_local_ensure(plan, executor, observer)
+            assert plan.local_facts is not None
+            payload = local_payload(plan.local_facts, data)
+        else:
+            executor = make_executor(config, in_process=in_process)
+            observer.phase("connect", executor.name)
+            data, outcome, modern = remote_ensure(executor, config, observer, idle_timeout)
+            local_ports = open_tunnel(config, data, client_dir, modern, observer) if config.tunnel else None
+            payload = build_payload(config, data, local_ports)
+        problem = None
+        if not verified_here(executor, plan, payload, data):
+            problem = client_check.probe_with_retries(
+                payload, plan.target, plan.port_name, plan.strict, CLIENT_CHECK_BUDGET
+            )
         if problem is not None:
             if local_ports is not None:
                 from . import tunnel
 
-                tunnel.stop(client_dir, config.key)
+                tunnel.stop(client_dir, plan.key)
             raise LauncherError(
-                f"service {config.key} runs on {executor.name} "
-                f"but does not answer from this machine: {problem}"
+                f"service {plan.key} runs on {executor.name} but does not answer from this machine: {problem}"
             )
         observer.phase("local_validate", "ok")
         try:

@@ -4,7 +4,7 @@ Third-party plugins are the entry points of the group :data:`ENTRY_POINT_GROUP`.
 :data:`ENV_PLUGINS` limits which of them load: unset loads all, an empty value loads none,
 ``a,b`` loads only the entry points named ``a`` and ``b`` (the built-in plugin always loads).
 
-Entry points are found by :mod:`._entrypoints`, which reads the installed distributions'
+Entry points are found by :mod:`..entrypoints`, which reads the installed distributions'
 ``entry_points.txt`` directly: ``importlib.metadata`` costs about 25 ms to import, more than
 a whole guarded ``rhl-ps`` call.
 """
@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 import pluggy
 
+from ..entrypoints import EntryPoint, find_entry_points
 from . import builtin, hookspecs
-from ._entrypoints import EntryPoint, find_entry_points
 from .base import PolicyConfigError, valid_name
 from .hookspecs import PolicyFactory
 

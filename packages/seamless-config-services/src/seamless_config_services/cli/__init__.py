@@ -1,6 +1,7 @@
-"""The ``seamless-service-*`` commands: one small click module each, over :mod:`..api`."""
+"""The ``seamless-service-*`` commands: one table entry each (:mod:`._table`), run by
+:mod:`._run`, with a small body module each over :mod:`..api`."""
 
-#: Command name -> module in this package (attribute ``command``, function ``main``).
+#: Command name -> module in this package that holds its body (function ``run``).
 COMMANDS = {
     "seamless-service-ps": "ps",
     "seamless-service-stop": "stop",

@@ -1,95 +1,85 @@
-"""What every seamless-service-* command shares: the selection flags and error reporting."""
+"""What every seamless-service-* command shares: the request, running a body, printing.
+
+No click here: the commands run from the command table (:mod:`._table`) through the runner
+(:mod:`._run`); click is built from the same table only for shell completion and for the
+wording of usage errors (:mod:`._click`). Output goes through :func:`echo`, which writes what
+``click.echo`` wrote (same flushing, same ANSI stripping off a terminal), so the bytes a user
+or a script sees did not change when click left the common path.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import Field, fields
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import click
 
 from ..errors import ServiceError
-from ..model import Request
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
+
+    from remote_http_launcher.commands import Command
+
     from ..api import Outcome
+    from ..model import Request
 
-F = TypeVar("F", bound=Callable[..., Any])
 ENV_DEBUG = "SEAMLESS_SERVICES_DEBUG"
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100, "terminal_width": 100}
+
+#: The name the running command reports under (``<prog>: <message>``); set by the runner.
+_PROGRAM = ["seamless-service"]
 
 
-class ServiceName(click.ParamType):  # type: ignore[type-arg]
-    """A registered service type (built-in or from a plugin); anything else is a usage error."""
-
-    name = "SERVICE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from ..plugins import service_types
-
-        try:
-            names = service_types().names()
-        except ServiceError as exc:
-            self.fail(str(exc), param, ctx)
-        if value not in names:
-            self.fail(f"{value!r} is not one of {', '.join(names)}", param, ctx)
-        return str(value)
+def set_program(name: str) -> None:
+    """The command that runs: every one-line message on stderr starts with ``name:``."""
+    _PROGRAM[0] = name
 
 
-def _shell_complete(completer: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
-    """click's completion callback for a ``complete`` metadata value: the values of
-    :func:`..completion.values`, given the flags already on the command line. Imported only
-    when the shell asks (``_SEAMLESS_SERVICE_PS_COMPLETE=bash_complete``)."""
-
-    def complete(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
-
-        from ..completion import values
-
-        return [CompletionItem(v, help=h) for v, h in values(completer, incomplete, ctx.params)]
-
-    return complete
+def program() -> str:
+    return _PROGRAM[0]
 
 
-def _click_option(spec: Field[Any]) -> Callable[[F], F]:
-    """The click option of one :class:`~..model.Request` field (its metadata: help, kind,
-    complete)."""
-    meta = spec.metadata
-    name = "--" + spec.name.replace("_", "-")
-    common: dict[str, Any] = {"help": meta["help"]}
-    if meta.get("complete"):
-        common["shell_complete"] = _shell_complete(meta["complete"])
-    if meta["kind"] == "service":
-        return click.option(name, type=ServiceName(), **common)
-    if meta["kind"] == "choice":
-        return click.option(name, type=click.Choice(list(meta["choices"])), **common)
-    if meta["kind"] == "directory":
-        return click.option(name, metavar=meta["metavar"], type=click.Path(file_okay=False), **common)
-    return click.option(name, metavar=meta["metavar"], **common)
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except Exception:  # noqa: BLE001 - click's rule: a stream that cannot tell is no terminal
+        return False
 
 
-def selection_options(func: F) -> F:
-    """--service, --cluster, --project, ...: one click option per field of
-    :class:`~..model.Request`, in field order (the one declaration of these flags)."""
-    for spec in reversed(fields(Request)):
-        func = _click_option(spec)(func)
-    return func
+def _strip_ansi(text: str) -> str:
+    import re  # only when an escape character is there to strip
+
+    return re.sub(r"\033\[[0-?]*[ -/]*[@-~]", "", text)
+
+
+def echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
+    """``click.echo(text, nl=nl, err=err)``: nothing without a stream, a flush after every
+    write, ANSI escape sequences removed when the stream is not a terminal."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    out = text + "\n" if nl else text
+    if out:
+        if "\033" in out and not _isatty(stream):
+            out = _strip_ansi(out)
+        stream.write(out)
+    stream.flush()
 
 
 def request_from(values: dict[str, Any]) -> Request:
-    """The :class:`~..model.Request` of a command's click values (taken out of ``values``)."""
+    """The :class:`~..model.Request` of a command's parsed values (taken out of ``values``):
+    its fields are the selection flags, declared once (:func:`._table.selection_options`)."""
+
+    from ..model import Request, fields
+
     return Request(**{spec.name: values.pop(spec.name, None) for spec in fields(Request)})
 
 
 def say(message: str) -> None:
-    prog = click.get_current_context().info_name or "seamless-service"
-    click.echo(f"{prog}: {message}", err=True)
+    echo(f"{program()}: {message}", err=True)
 
 
-def run_action(action: Callable[[], int | None]) -> None:
+def run_action(action: Callable[[], int | None]) -> NoReturn:
     """Run a command body: every error of ours is one line on stderr and its exit code."""
     try:
         code = action() or 0
@@ -106,12 +96,61 @@ def run_action(action: Callable[[], int | None]) -> None:
             raise
         say(f"internal error: {type(exc).__name__}: {exc} (set {ENV_DEBUG}=1 for a traceback)")
         code = 70
-    sys.exit(code)
+    finish(code)
+
+
+def finish(code: int) -> NoReturn:
+    """End the command with ``code``: both streams flushed, then ``os._exit`` when nothing
+    needs the interpreter's teardown (``remote_http_launcher.commands.teardown_needed``: a
+    live thread, an ``atexit`` callback).
+
+    Tearing the interpreter down (every module and object of a command that imported ~200
+    modules) costs about 6 ms here, more than a tenth of ``seamless-service-ps --json``, and
+    holds nothing a command needs: state writes are atomic and complete when the body
+    returns, files are closed by their ``with`` blocks, child processes are not waited for by
+    the teardown either. When a flush fails (a reader closed stdout), ``sys.exit`` does exactly
+    what it always did (the interpreter reports the closed pipe and exits 120)."""
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    from remote_http_launcher.commands import teardown_needed  # the helpers' own rule
+
+    if teardown_needed():
+        sys.exit(code)
+    os._exit(code)
+
+
+def run_body(entry: Command, values: dict[str, Any]) -> NoReturn:
+    """Run the body of table entry ``entry`` (``"module:function"``, imported now) with the
+    parsed ``values``: ``body(request, **the command's own values)`` under :func:`run_action`.
+    The one way a command's body is called, from the runner's parser and from click alike."""
+    assert entry.body is not None, entry.name
+    module, _, function = entry.body.partition(":")
+    values = dict(values)
+    request = request_from(values)
+    __import__(module)  # not importlib.import_module: importlib is not imported for it
+    body = getattr(sys.modules[module], function)
+    _collect_again()
+    run_action(lambda: body(request, **values))
+
+
+def _collect_again() -> None:
+    """Garbage collection on again for the body (the entry point turned it off for the
+    start-up), with what start-up made (modules, classes, the table) moved out of its way:
+    ``gc.freeze`` keeps those from being scanned by every later full collection."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def print_outcome(outcome: Outcome) -> int:
     for line in outcome.lines:
-        click.echo(line)
+        echo(line)
     for problem in outcome.problems:
         say(problem)
     return outcome.exit_code
@@ -127,7 +166,11 @@ def report_outcome(outcome: Outcome, document: dict[str, Any]) -> int:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, sort_keys=True))
+    """``json.dumps(data, sort_keys=True)``, by the launcher's JSON-exact encoder (no ``json``
+    import, which imports ``re``: more than a ``ps --json`` costs otherwise)."""
+    from remote_http_launcher.jsontext import dumps
+
+    echo(dumps(data, sort_keys=True))
 
 
 def echo_document(document: dict[str, Any]) -> None:
@@ -136,40 +179,12 @@ def echo_document(document: dict[str, Any]) -> None:
     echo_json(document)
 
 
-#: The help of every ``--json`` flag that prints one document.
-JSON_HELP = "Print one JSON document (schema {schema}) instead of the text."
+def print_json_schema(schema: str) -> None:
+    """``--json-schema``: the JSON Schema (draft 2020-12, versioned ``$id``) of what ``--json``
+    prints, 2-space indented. Nothing else is read (no configuration, no SSH), so an agent can
+    ask for it anywhere. ``schema`` is a name of :data:`..schemas.FILES`."""
+    import json
 
-
-def json_option(schema: str, help: str | None = None) -> Callable[[F], F]:
-    """``--json`` (click name ``as_json``): the command prints its document of ``schema``."""
     from .. import schemas
 
-    return click.option(
-        "--json",
-        "as_json",
-        is_flag=True,
-        help=(help or JSON_HELP).format(schema=schemas.schema_id(schema)),
-    )
-
-
-def json_schema_option(schema: str) -> Callable[[F], F]:
-    """``--json-schema``: print the JSON Schema (draft 2020-12, versioned ``$id``) of what
-    ``--json`` prints and exit 0. Eager, like ``--version``: nothing else is read (no
-    configuration, no SSH), so an agent can ask for it anywhere. ``schema`` is a name of
-    :data:`..schemas.FILES` (``seamless-service-ps-row`` for ps, whose ``--json`` prints rows)."""
-    from .. import schemas
-
-    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if not value or ctx.resilient_parsing:
-            return
-        click.echo(json.dumps(schemas.load(schema), indent=2, sort_keys=True))
-        ctx.exit(0)
-
-    return click.option(
-        "--json-schema",
-        is_flag=True,
-        expose_value=False,
-        is_eager=True,
-        callback=show,
-        help=f"Print the JSON Schema of --json's output ({schemas.schema_id(schema)}) and exit.",
-    )
+    echo(json.dumps(schemas.load(schema), indent=2, sort_keys=True))

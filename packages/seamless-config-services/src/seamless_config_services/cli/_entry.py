@@ -1,16 +1,16 @@
 """Entry points of the installed ``seamless-service-*`` scripts.
 
-One path per command: ``--version`` is answered here (before any import), everything else by
-the command's click module, imported only for the command that runs (as hatch's lazy CLI
-does). What is slow to compute is cached under :func:`..api.load`, invisible to this layer.
+Every installed ``seamless-service-*`` script is the same stub calling :func:`main` with its
+file name. One path per command: ``--version`` is answered here (before any import),
+everything else by the runner (:mod:`._run`) from the command table (:mod:`._table`): the strict parser, the
+help renderer and the body of the command that runs, imported only for it. click is built
+from the same table only for shell completion and usage errors. What is slow to compute is
+cached under :func:`..api.load`, invisible to this layer.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-
-from . import COMMANDS
 
 #: The distribution that installs these commands: ``--version`` names it, because the same
 #: script names are also installed by seamless-config 0.3.2 (see docs/services/install.md).
@@ -34,50 +34,26 @@ def version_line(command: str) -> str:
     return f"{command}, version {__version__} ({DISTRIBUTION})"
 
 
-def _main(command: str) -> None:
+def main(command: str) -> None:
+    """Run the command ``command`` (``seamless-service-ps``, ...): what every installed script
+    calls with its own file name (the scripts are identical plain stubs: pip's console-script
+    wrapper imports ``re``, which costs more than a ``ps --json``)."""
+    from . import COMMANDS
+
+    if command not in COMMANDS:  # a stub copied or linked under another name
+        sys.stderr.write(f"{command}: not a seamless-service command (one of: {', '.join(COMMANDS)})\n")
+        raise SystemExit(2)
     if version_requested(sys.argv[1:]):
         # Answered here, before any import: says which distribution the script belongs to.
         print(version_line(command))
         sys.stdout.flush()
         raise SystemExit(0)
-    importlib.import_module(f"{__package__}.{COMMANDS[command]}").main()
+    # No garbage collection while the command starts: importing ~200 modules allocates
+    # enough to trigger dozens of collections that find nothing to free (2-5 ms). The body
+    # runs with it again (:func:`._common.run_body`), so a long --watch or --follow collects.
+    import gc
 
+    gc.disable()
+    from ._run import main as run
 
-def ps() -> None:
-    _main("seamless-service-ps")
-
-
-def stop() -> None:
-    _main("seamless-service-stop")
-
-
-def rm() -> None:
-    _main("seamless-service-rm")
-
-
-def logs() -> None:
-    _main("seamless-service-logs")
-
-
-def inspect() -> None:
-    _main("seamless-service-inspect")
-
-
-def clear() -> None:
-    _main("seamless-service-clear")
-
-
-def resolve() -> None:
-    _main("seamless-service-resolve")
-
-
-def start() -> None:
-    _main("seamless-service-start")
-
-
-def restart() -> None:
-    _main("seamless-service-restart")
-
-
-def doctor() -> None:
-    _main("seamless-service-doctor")
+    run(command)

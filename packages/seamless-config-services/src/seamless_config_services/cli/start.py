@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import click
-
 from .. import api
-from ._common import (
-    CONTEXT,
-    echo_document,
-    json_option,
-    json_schema_option,
-    request_from,
-    run_action,
-    say,
-    selection_options,
-)
+from ._common import echo, echo_document, say
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def print_started(payload: dict[str, Any], as_json: bool) -> None:
@@ -29,10 +20,10 @@ def print_started(payload: dict[str, Any], as_json: bool) -> None:
     else:
         outcome = payload.get("outcome")
         suffix = f" ({outcome})" if outcome else ""
-        click.echo(f"{payload['key']}: running at {payload.get('hostname')}:{payload.get('port')}{suffix}")
+        echo(f"{payload['key']}: running at {payload.get('hostname')}:{payload.get('port')}{suffix}")
 
 
-def start_selection(request: api.Request, as_json: bool) -> int:
+def run(request: api.Request, *, as_json: bool) -> int:
     """``--service``: that service. Without it (``--project``/``--cluster``): every data
     service the project uses on the cluster (:func:`..api.project_services`), each reported
     as it comes up; a failed one does not keep the others from starting."""
@@ -52,32 +43,3 @@ def start_selection(request: api.Request, as_json: bool) -> int:
             say(failure.message)
         code = max(code, failure.exit_code)
     return code
-
-
-@click.command(context_settings=CONTEXT)
-@selection_options
-@json_option(
-    "seamless-service-start",
-    help="Print the connection payload as JSON (schema {schema}; one line per service).",
-)
-@json_schema_option("seamless-service-start")
-@click.version_option(package_name="seamless-config-services", message="%(prog)s, version %(version)s")
-def command(as_json: bool, **values: Any) -> None:
-    """Start a Seamless service (or reuse it when it already runs).
-
-    Launches --service for the project and stage through remote-http-launcher, exactly as a
-    Seamless workflow would: over SSH on the cluster's frontend (with a tunnel when the cluster
-    asks for one), or here for the local cluster. Prints '<key>: running at HOST:PORT
-    (launched)', or '(reused)' when it already ran. Without --service, --project and/or
-    --cluster start every data service the project uses on the cluster (those its frontends
-    configure: hashserver, database), one line each.
-
-    Exit codes: 0 running (launched or reused); 1 a launch failed (the end of the service's
-    log is shown), or a configuration or resolution error; 2 usage error; 70 internal error.
-    """
-    request = request_from(values)
-    run_action(lambda: start_selection(request, as_json))
-
-
-def main() -> None:
-    command(prog_name="seamless-service-start")

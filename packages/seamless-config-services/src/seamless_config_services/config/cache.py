@@ -10,10 +10,21 @@ With ``SEAMLESS_CACHE`` set to a non-blank value, no file is read: a synthetic `
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import replace
 
-from ..model import CACHE_CLUSTER, CACHE_PROJECT, Cluster, ClusterSet, Configuration, Frontend, Selection
+from ..model import (
+    CACHE_CLUSTER,
+    CACHE_PROJECT,
+    Cluster,
+    ClusterSet,
+    Configuration,
+    Frontend,
+    Selection,
+    replace,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 ENV_CACHE = "SEAMLESS_CACHE"
 

@@ -8,14 +8,18 @@ may arrive here: the checks never assume a type they have not tested.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
 
 from ..errors import ConfigError
+from ..model import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Where:
     """A file, a label (``cluster 'hpc'``, ``stage prod``) and a dotted path under it
     (``frontends[0].hashserver.port_start``); :attr:`field` joins the last two."""

@@ -24,12 +24,10 @@ Differences from seamless-config 0.3.2 (spec §7 items 18, 19, 24):
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
 
 from ..errors import ConfigError
-from ..model import Cluster, ClusterSet, Frontend
+from ..model import Cluster, ClusterSet, Frontend, record
 from .checks import (
     Where,
     check_keys,
@@ -44,6 +42,11 @@ from .frontends import build_frontend
 from .queues import build_queues
 from .sections import SectionRule, registered_sections
 from .yamlio import read_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
 
 def cluster_types() -> list[str]:
@@ -84,7 +87,7 @@ def cluster_file_paths(home: str) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RawCluster:
     """A definition as written, and where: the file and a label (``cluster 'hpc'``, preceded
     by ``clusters`` for an inline command)."""
@@ -95,7 +98,7 @@ class RawCluster:
     name_is_string: bool = True
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RawLocal:
     value: Any
     where: Where

@@ -22,13 +22,17 @@ Differences from seamless-config 0.3.2 (spec §7 items 18 and 20):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeAlias
+from collections.abc import Mapping
 
+from ..model import record
 from .checks import Where, describe, expect_bool, expect_choice, expect_int, expect_mapping, expect_str, plain
 from .names import check_name
 from .yamlio import read_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
 
 #: Read in this order in each directory.
 COMMAND_FILES = ("seamless.yaml", "seamless.profile.yaml")
@@ -41,7 +45,7 @@ _STAGE_KEY = re.compile(r"stage\s+(\S.*)", re.DOTALL)
 _EXAMPLE = "'- project: myproject'"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Command:
     """One command with its checked argument, and where it was written."""
 
@@ -50,7 +54,7 @@ class Command:
     where: Where
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StageBlock:
     stage: str
     entries: tuple[Entry, ...]
@@ -59,7 +63,7 @@ class StageBlock:
 Entry: TypeAlias = "Command | StageBlock"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CommandFile:
     path: str
     entries: tuple[Entry, ...]

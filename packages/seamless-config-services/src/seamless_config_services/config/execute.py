@@ -9,15 +9,16 @@ of a cluster the command line replaces is never looked at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-
-from ..model import Selection
+from ..model import Selection, field, record
 from .checks import Where
 from .commands import Command
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-@dataclass
+
+@record
 class Outcome:
     selection: Selection = field(default_factory=Selection)
     #: The arguments of the ``clusters`` commands, in order, with where they were written.

@@ -6,13 +6,15 @@ The section names and their fields come from the registered service types
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..errors import ConfigError
 from ..model import Frontend
 from .checks import Where, check_keys, expect_mapping, expect_str
 from .sections import FIELD_CHECKS, PORT_END, PORT_START, SectionRule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 HOST_FIELDS = ("hostname", "ssh_hostname")
 #: Section fields whose explicit ``null`` is a value, kept as ``None``: ``conda: null`` is "run

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..model import CACHE_CLUSTER, ClusterSet, Configuration, Selection
+from ..model import CACHE_CLUSTER, ClusterSet, Configuration, Selection, record
 from .cache import cache_configuration, cache_root
 from .checks import Where
 from .clusters import Sources, cluster_set
@@ -25,10 +23,14 @@ from .discovery import command_files
 from .execute import run
 from .names import check_name
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 MODES = ("ro", "rw")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Overrides:
     """The selection flags of the ``seamless-service-*`` commands; ``None`` = flag not given.
     A given flag wins over the command files."""

@@ -13,9 +13,12 @@ not parse is never stored: its error is reported every time, by the parser.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .. import diskcache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bumped when the parser's rules change (a new version of this package also invalidates).
 CACHE_VERSION = 1

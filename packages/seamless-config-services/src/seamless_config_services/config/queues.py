@@ -17,9 +17,6 @@ Differences from seamless-config 0.3.2 (spec §7 items 8 and 24):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from ..model import Queue
 from ..schedulers.base import QueueProblem, Scheduler
 from .checks import (
@@ -33,6 +30,11 @@ from .checks import (
     is_int,
     wrong,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 TEMPLATE = "TEMPLATE"
 

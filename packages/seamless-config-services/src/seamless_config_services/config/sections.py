@@ -13,11 +13,13 @@ not know (a plugin's) is accepted with any value, the plugin checks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
+from ..model import record
 from .checks import Where, expect_int, expect_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 #: Port fields: when a section allows both, both are given or neither, and start <= end.
 PORT_START, PORT_END = "port_start", "port_end"
@@ -42,7 +44,7 @@ FIELD_CHECKS: dict[str, Callable[[Any, Where], Any]] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SectionRule:
     """The fields of one frontend section, in a stable order for messages."""
 

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
 
 from ..errors import ConfigError
 from . import parsed
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def parse_yaml(text: str, file: str) -> Any:

@@ -6,11 +6,13 @@ import costs more than reading every configuration file a command needs.
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
 from ..errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # the C parser is several times faster; both are "safe" (no arbitrary objects)
     from yaml import CSafeLoader as _BaseLoader

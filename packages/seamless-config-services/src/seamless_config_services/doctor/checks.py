@@ -3,6 +3,7 @@ frontend answers over SSH with the helpers installed (and behind which guard).""
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from remote_http_launcher.transport import helpers_missing
@@ -81,6 +82,11 @@ def _host_finding(host: Host, facts: Facts) -> Finding:
         evidence.append(
             Evidence(host.probe.command, excerpt(host.probe.stderr + host.probe.stdout), host.probe.rc)
         )
+    if host.session is not None:  # the session record of the batch that also ran rhl-ps
+        assert host.ps_call is not None
+        line = shlex.join([host.ps_call.helper, *host.ps_call.args])
+        batch = dispatch.Call(host.target, "rhl-batch", ("--session", line))
+        evidence.append(Evidence(batch.command_line(), excerpt(host.session.stdout), host.session.rc))
     if host.unreachable is not None:
         return Finding(
             where,
@@ -150,11 +156,16 @@ def _host_finding(host: Host, facts: Facts) -> Finding:
             )
             details["path"] = "prepend-only"
     if host.guard is True:
-        parts.append("rhl-guard is installed (it rejected the probe with exit 77)")
+        if host.session is not None:
+            parts.append("rhl-guard is installed (it ran the helpers' batch, its session record says)")
+        else:
+            parts.append("rhl-guard is installed (it rejected the probe with exit 77)")
         policy, verdict, step = _guard_policy(host, facts)
         parts.append(policy)
     elif host.guard is False:
         parts.append("no rhl-guard (a plain shell answered)")
+    elif host.session is not None:
+        parts.append("a forced command other than rhl-guard runs the helpers (SSH_ORIGINAL_COMMAND is set)")
     elif host.probe is not None:
         parts.append(
             f"the guard probe returned exit {host.probe.rc} ({host.probe.error_line()}): "

@@ -73,11 +73,11 @@ def _diagnose(request: Any, progress: Any) -> Report:
     }
     where = ", ".join(t or "localhost" for t in targets)
     progress.step(lambda t: f"doctor: 1. reaching {where} and its helpers ({t:.1f} s)")
-    hosts = probe.probe_hosts(targets)
-    known = list(configuration.clusters.clusters)
     # Without --stage the doctor looks at the whole project: every stage's instance found on
     # the hosts is checked (a corrupt or crashed stage must not hide behind an OK verdict).
     every_stage = request.stage is None
+    hosts = probe.probe_hosts(targets, _known_calls(resolutions, every_stage))
+    known = list(configuration.clusters.clusters)
     services = _services(
         resolutions, hosts, selection, request.service, known, every_stage, _stage_resolver(request)
     )
@@ -120,8 +120,6 @@ def _stage_walks(
 ) -> tuple[list[Any], list[Any]]:
     """The persistent services whose project directory is walked one level deep for
     ``STAGE-*`` directories, and those walks (known before any service's own batch runs)."""
-    from ..status import Walk
-
     base = [
         s
         for s in services
@@ -130,22 +128,37 @@ def _stage_walks(
         and not s.resolution.meta.get("stage")
         and hosts[s.target].helpers_ok
     ]
-    walks = []
-    for svc in base:
-        spec = svc.resolution.service_type.persistent_walks(svc.resolution.frontend)[0]
-        resolution = svc.resolution
-        walks.append(
-            Walk(
-                resolution.service,
-                resolution.cluster.name,
-                svc.target,
-                resolution.workdir,
-                1,
-                spec.file,
-                spec.marker,
-            )
-        )
-    return base, walks
+    return base, [_stage_walk(svc.resolution, svc.target) for svc in base]
+
+
+def _stage_walk(resolution: Any, target: str | None) -> Any:
+    """The one-level walk of a persistent service's project directory (its ``STAGE-*``)."""
+    from ..status import Walk
+
+    spec = resolution.service_type.persistent_walks(resolution.frontend)[0]
+    name = resolution.cluster.name
+    return Walk(resolution.service, name, target, resolution.workdir, 1, spec.file, spec.marker)
+
+
+def _known_calls(resolutions: list[Any], every_stage: bool) -> list[dispatch.Call]:
+    """What the doctor asks of the resolved services whatever their hosts' rows say: the log
+    tail (:func:`.probe.plan_calls`), on a remote host the key forms of the port, handshake
+    and runtime checks (:func:`.probe.keyed_calls`: the helper reads the port from the state
+    itself), the data walk (:func:`.probe.walk_call`) and, for the whole project, the stage
+    walk of the project directory (:func:`_stage_walks`); the same calls, so that the first
+    batch answers them (:func:`.probe.probe_hosts`)."""
+    calls: list[dispatch.Call] = []
+    for resolution in resolutions:
+        target = resolution.ssh_target
+        calls.append(dispatch.Call(target, "rhl-logs", (resolution.key, "--tail", str(probe.LOG_TAIL))))
+        if target is not None:
+            calls += probe.keyed_calls(target, resolution.key, probe.handshake_of(resolution.launcher_config))
+        walk = probe.walk_call(resolution)
+        if walk is not None:
+            calls.append(walk)
+            if every_stage and not resolution.meta.get("stage"):
+                calls.append(_stage_walk(resolution, target).call())
+    return calls
 
 
 def _stage_directories(

@@ -1,19 +1,27 @@
 """Gather every fact the checks judge: all SSH calls happen here, the judging is pure.
 
-Order of the calls, per host (hosts side by side):
+One round per host when every instance checked is known from the configuration, two when
+the rows reveal more (hosts side by side):
 
-1. the guard probe: ``ssh HOST '# ...'``, a shell comment. A shell does nothing with it (exit
-   0); rhl-guard refuses it (exit 77, ``rhl-guard: rejected: ...``), which is how a client can
-   tell that a guard is installed. It is the host's first call, so it opens the SSH master
-   connection that every other call then shares; exit 255 means the host cannot be reached.
-2. ``rhl-ps --json`` with the seeds' PATH prepend (what every seamless-service-* command sends):
-   are the helpers installed, and the host's state rows.
-3. without a guard: ``rhl-ps --version`` *without* the prepend: are the helpers on the default
-   PATH, or only in a conda base that the prepend adds.
+1. One batch: ``rhl-batch --session 'rhl-ps --json' ...`` with the seeds' PATH prepend (what
+   every seamless-service-* command sends): are the helpers installed, the host's state rows,
+   and the session record (``dispatch.session_call``): is rhl-guard running the batch, and,
+   without a guard, what ``rhl-ps --version`` answers on the PATH *without* the prepend (are
+   the helpers on the default PATH, or only in a conda base that the prepend adds). It opens
+   the SSH master connection a second round shares; exit 255: the host cannot be reached.
+   The same batch carries what the doctor asks of each configured service whatever its row
+   says (``diagnose._known_calls``): the log tail, the data walks, and the row-dependent
+   checks in forms that read the key's state on the host (:func:`keyed_calls`:
+   ``rhl-verify-port --key``, ``rhl-handshake --key``, ``rhl-inspect --runtime KEY``).
+2. Only if needed, one batch of what the rows alone tell it to ask (:func:`plan_calls` takes
+   every answer the first batch already holds): the checks of instances found only on the
+   host (other stages, ``ro``), and the ``HOST PORT`` / URL forms where the key form would not
+   have checked what the row says (:func:`_answered_keyed`).
 
-Then, in one batch (one master per host): per service, the port check and the handshake of
-running services, the tail of every known service's log, and the persistent-data walks; per
-host, ``rhl-inspect --runtime KEY...`` for its running services (:mod:`.runtime`).
+A host without ``rhl-batch`` (remote-http-launcher 0.4.5) is asked the old way, one call at
+a time: the guard probe ``ssh HOST '# ...'``, a shell comment, which a shell ignores (exit 0)
+and rhl-guard refuses (exit 77, ``rhl-guard: rejected: ...``); ``rhl-ps --json``; without a
+guard, ``ssh HOST 'rhl-ps --version'`` without the prepend.
 """
 
 from __future__ import annotations
@@ -65,7 +73,10 @@ class Host:
     """One host of the selection and what the reachability probes found."""
 
     target: str | None
+    #: The guard probe (a host without rhl-batch), or None.
     probe: Raw | None = None
+    #: ``rhl-batch --session``'s record (``dispatch.session_call``), or None.
+    session: dispatch.Result | None = None
     unreachable: str | None = None
     #: True: rhl-guard answered; False: a plain shell; None: not known (local, or odd answer).
     guard: bool | None = None
@@ -90,42 +101,100 @@ class Host:
 def probe_host(target: str | None) -> Host:
     host = Host(target)
     host.ps_call = Call(target, "rhl-ps", ("--json",))
-    if target is not None:
-        host.probe = raw_ssh(target, GUARD_PROBE)
-        if host.probe.rc == 255:
-            from remote_http_launcher.transport import unreachable_message
+    if target is None:
+        return _take_ps(host, _outcome(host.ps_call))
+    session, ps = dispatch.run_many([dispatch.session_call(target), host.ps_call])
+    if isinstance(session, dispatch.Result):
+        _take_session(host, session)
+        return _take_ps(host, ps)
+    if isinstance(session, HostUnreachable):
+        host.unreachable = session.message
+        return host
+    # No rhl-batch there (ps was asked alone): the old probes, one call each.
+    host.probe = raw_ssh(target, GUARD_PROBE)
+    if host.probe.rc == 255:
+        from remote_http_launcher.transport import unreachable_message
 
-            host.unreachable = unreachable_message(target, host.probe.error_line())
-            return host
-        if host.probe.rc == GUARD_REJECTED and "rhl-guard" in host.probe.stderr:
-            host.guard = True
-        elif host.probe.rc == 0:
-            host.guard = False
-    try:
-        host.ps = dispatch.run(host.ps_call)
-    except HostUnreachable as exc:
-        host.unreachable = exc.message
+        host.unreachable = unreachable_message(target, host.probe.error_line())
         return host
-    except ServiceError as exc:
-        host.ps_error = exc
-        return host
-    if host.ps.rc == 0:
-        try:
-            host.rows = host.ps.json_rows()
-        except ServiceError as exc:
-            host.ps_error = exc
-    if target is not None and host.guard is False and host.ps.rc == 0:
+    if host.probe.rc == GUARD_REJECTED and "rhl-guard" in host.probe.stderr:
+        host.guard = True
+    elif host.probe.rc == 0:
+        host.guard = False
+    _take_ps(host, ps)
+    if host.guard is False and host.ps is not None and host.ps.rc == 0 and host.ps_error is None:
         host.plain = raw_ssh(target, PLAIN_PROBE)
     return host
 
 
-def probe_hosts(targets: list[str | None]) -> dict[str | None, Host]:
+def _outcome(call: Call) -> dispatch.Outcome:
+    try:
+        return dispatch.run(call)
+    except ServiceError as exc:
+        return exc
+
+
+def _take_ps(host: Host, ps: dispatch.Outcome) -> Host:
+    """The answer of ``rhl-ps --json``: the rows, or why there are none."""
+    if isinstance(ps, HostUnreachable):
+        host.unreachable = ps.message
+        return host
+    if isinstance(ps, ServiceError):
+        host.ps_error = ps
+        return host
+    host.ps = ps
+    if ps.rc == 0:
+        try:
+            host.rows = ps.json_rows()
+        except ServiceError as exc:
+            host.ps_error = exc
+    return host
+
+
+def _take_session(host: Host, answer: dispatch.Result) -> None:
+    """``rhl-batch --session``: rhl-guard ran the batch (``guard``), or a plain shell did (no
+    forced command), or some other forced command (then: not known, as with the old probe);
+    and without a guard, the ``rhl-ps --version`` answer without the PATH prepend."""
+    import json
+
+    assert host.target is not None
+    host.session = answer
+    try:
+        facts = json.loads(answer.stdout)
+    except ValueError:
+        facts = {}
+    if facts.get("guard") == "rhl-guard":
+        host.guard = True
+    elif facts.get("forced_command") is False:
+        host.guard = False
+    plain = facts.get("plain")
+    if host.guard is False and isinstance(plain, dict) and isinstance(plain.get("rc"), int):
+        host.plain = Raw(
+            f"ssh {shlex.quote(host.target)} {shlex.quote(PLAIN_PROBE)}",
+            plain["rc"],
+            str(plain.get("stdout") or ""),
+            str(plain.get("stderr") or ""),
+        )
+
+
+def probe_hosts(targets: list[str | None], ahead: list[Call] | None = None) -> dict[str | None, Host]:
     """Probe every host, side by side (each opens its own master connection), at most
-    ``transport.MAX_PARALLEL`` at a time: a dead host holds one slot for its connect timeout."""
+    ``transport.MAX_PARALLEL`` at a time: a dead host holds one slot for its connect timeout.
+
+    ``ahead``: calls the doctor will make next whatever the rows say (the log tails and data
+    walks of the resolved services, their project directories' stage walks): they ride in
+    the same batch as the probe (``batch_only``: a host without ``rhl-batch`` gets them later,
+    one at a time, as before), and the next rounds take their answers (``dispatch.send_ahead``),
+    so that a host whose rows ask for nothing more costs one round trip."""
     import functools
 
     from remote_http_launcher.transport import run_many
 
+    remote = [t for t in targets if t is not None]
+    if remote:
+        first = [c for t in remote for c in (dispatch.session_call(t), Call(t, "rhl-ps", ("--json",)))]
+        riders = [Call(c.target, c.helper, c.args, batch_only=True) for c in ahead or () if c.target]
+        dispatch.send_ahead([*first, *riders])
     probed = run_many([functools.partial(probe_host, t) for t in targets])
     for found in probed:
         if isinstance(found, BaseException):
@@ -220,8 +289,57 @@ def handshake_of(launcher_config: dict[str, Any]) -> Any:
         return None
 
 
+def handshake_path(handshake: Any) -> str:
+    """The path and query ``handshake`` asks (its URL after ``http://HOST:PORT``): what
+    ``rhl-handshake --key KEY --path PATH`` appends to the host and port it reads."""
+    from remote_http_launcher.launch.hosts import url_authority
+
+    prefix = f"http://{url_authority('localhost', 1)}"
+    url = str(handshake.url("localhost", 1))
+    return url[len(prefix) :] if url.startswith(prefix) else "/"
+
+
+def keyed_calls(target: str | None, key: str, handshake: Any) -> list[Call]:
+    """The row-dependent checks of one service in the forms that read its state file on the
+    host (port, handshake, runtime: ``--key`` / ``--runtime KEY``): known before any call, so
+    they ride in the first batch (:func:`probe_hosts`); :func:`plan_calls` takes their
+    answers when the row says they are the checks it would make."""
+    calls = [Call(target, "rhl-verify-port", ("--key", key))]
+    if handshake is not None:
+        port_name = ("--port-name", handshake.port_name) if handshake.port_name else ()
+        calls.append(
+            Call(target, "rhl-handshake", ("--key", key, "--path", handshake_path(handshake), *port_name))
+        )
+    calls.append(Call(target, "rhl-inspect", ("--runtime", key)))
+    return calls
+
+
+def _valid_port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _answered_keyed(svc: Service, host: str, index: int) -> Call | None:
+    """The key form of check ``index`` (:func:`keyed_calls`) when the first batch answered it
+    and it checked what the row-based form would: the host the helper takes from the state
+    (its ``network_interface``) is the one this client derives (a row without one: the
+    configuration's interface, which the helper cannot know), and the row's port is valid."""
+    if svc.target is None or svc.row is None:
+        return None
+    interface = svc.row.get("network_interface")
+    from remote_http_launcher.netcheck import reachable_host
+
+    if reachable_host(interface if isinstance(interface, str) else None) != host:
+        return None
+    calls = keyed_calls(svc.target, svc.key, svc.handshake)
+    call = calls[index] if index < len(calls) else None
+    return call if call is not None and dispatch.answered_ahead(call) else None
+
+
 def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
-    """The second batch: port, handshake, log tail and persistent walk per service."""
+    """The second batch: port, handshake, log tail and persistent walk per service. What the
+    first batch already answered (the log tails and walks of the resolved services, the key
+    forms of their port/handshake/runtime checks) is taken from it: a host whose services are
+    all known from the configuration costs no second round."""
     from remote_http_launcher.netcheck import reachable_host
 
     planned: list[tuple[Service, str, Call]] = []
@@ -231,12 +349,15 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
             if not isinstance(interface, str) and svc.resolution is not None:
                 interface = svc.resolution.launcher_config.get("network_interface")
             host = reachable_host(interface if isinstance(interface, str) else None)
-            svc.port_call = Call(svc.target, "rhl-verify-port", (host, str(svc.port)))
+            keyed = _answered_keyed(svc, host, 0) if _valid_port(svc.port) else None
+            svc.port_call = keyed or Call(svc.target, "rhl-verify-port", (host, str(svc.port)))
             planned.append((svc, "port", svc.port_call))
             if svc.handshake is not None and svc.status == "running":
                 port = svc.row.get(svc.handshake.port_name) if svc.handshake.port_name else svc.port
                 if isinstance(port, int) and not isinstance(port, bool):
-                    svc.handshake_call = Call(svc.target, "rhl-handshake", (svc.handshake.url(host, port),))
+                    keyed = _answered_keyed(svc, host, 1) if _valid_port(port) else None
+                    url = svc.handshake.url(host, port)
+                    svc.handshake_call = keyed or Call(svc.target, "rhl-handshake", (url,))
                     planned.append((svc, "handshake", svc.handshake_call))
         svc.log_call = Call(svc.target, "rhl-logs", (svc.key, "--tail", str(LOG_TAIL)))
         planned.append((svc, "log", svc.log_call))
@@ -247,13 +368,20 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
 
 
 def runtime_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
-    """One ``rhl-inspect --runtime KEY...`` per host, for its running services (the same
-    call object for each of them: :func:`run_planned` runs it once)."""
+    """``rhl-inspect --runtime`` for the running services: a service whose own
+    ``--runtime KEY`` the first batch answered takes it; the others of a host share one
+    ``rhl-inspect --runtime KEY...`` (the same call object for each of them:
+    :func:`run_planned` runs it once)."""
     by_host: dict[str | None, list[Service]] = {}
+    planned: list[tuple[Service, str, Call]] = []
     for svc in services:
         if svc.status == "running" and svc.row is not None:
-            by_host.setdefault(svc.target, []).append(svc)
-    planned: list[tuple[Service, str, Call]] = []
+            own = Call(svc.target, "rhl-inspect", ("--runtime", svc.key))
+            if svc.target is not None and dispatch.answered_ahead(own):
+                svc.runtime_call = own
+                planned.append((svc, "runtime", own))
+            else:
+                by_host.setdefault(svc.target, []).append(svc)
     for target, running in by_host.items():
         keys = list(dict.fromkeys(svc.key for svc in running))
         call = Call(target, "rhl-inspect", ("--runtime", *keys))
@@ -264,11 +392,14 @@ def runtime_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
 
 
 def run_planned(planned: list[tuple[Service, str, Call]], ahead: list[Call] | None = None) -> None:
-    """Run the second batch; ``ahead``: calls the doctor makes next that do not depend on
-    these answers (the project's stage walks), sent in the same round trip per host."""
+    """Run the second batch (what the first batch already answered is taken from it:
+    :func:`probe_hosts`); ``ahead``: calls the doctor makes next that do not depend on
+    these answers (the project's stage walks), sent in the same round trip per host unless
+    the first batch carried them."""
     unique = list({id(call): call for _s, _w, call in planned}.values())  # a shared call runs once
+    ahead = [call for call in ahead or () if not dispatch.answered_ahead(call)]
     if ahead:
-        dispatch.send_ahead([*unique, *ahead])
+        dispatch.send_ahead([*unique, *ahead], keep=True)
     answers = dict(zip((id(call) for call in unique), dispatch.run_many(unique)))
     outcomes = [answers[id(call)] for _s, _w, call in planned]
     retry: list[int] = []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
-
 from ..hookspecs import RegisterScheduler, hookimpl
 from .base import QueueProblem, Scheduler, append_once
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, ClassVar
+
     from ..model import Cluster, Queue
 
 

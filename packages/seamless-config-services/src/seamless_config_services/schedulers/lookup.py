@@ -7,12 +7,12 @@ closed an import cycle ``hookspecs -> schedulers.base -> plugins -> hookspecs``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
 from ..errors import ConfigError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..model import Cluster
     from .base import Scheduler
 

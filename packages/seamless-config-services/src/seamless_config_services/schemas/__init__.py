@@ -15,11 +15,16 @@ MCP client validates a tool's output with the output schema alone (no registry).
 
 from __future__ import annotations
 
-import copy
-import functools
-import json
-from importlib import resources
-from typing import Any
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# Nothing heavy at import time: every ``--json`` row is stamped through :func:`stamp` and
+# every command's help names :func:`schema_id`, while only ``--json-schema`` (and the MCP
+# server) reads a schema file. ``json``, ``copy`` and ``importlib.resources`` (which pulls in
+# pathlib, tempfile, zipfile: about 6 ms) are imported by the functions that read one.
 
 #: The prefix of every ``$id``; the rest is the ``schema`` value (``name/version``).
 ID_PREFIX = "urn:seamless-config-services:schema:"
@@ -59,21 +64,48 @@ def stamp(name: str, document: dict[str, Any]) -> dict[str, Any]:
     return {"schema": schema_id(name), **{k: v for k, v in document.items() if k != "schema"}}
 
 
-@functools.cache
+#: The package root (``seamless_config_services/``): a schema file of package ``a.b`` is at
+#: ``<root>/b/<file>``, as every installation lays the package out on disk.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_RAW: dict[str, dict[str, Any]] = {}
+
+
+def _read(package: str, filename: str) -> str:
+    """The text of a schema file shipped in ``package``: read from the package directory,
+    through ``importlib.resources`` only when it is not a plain directory (a zip import)."""
+    path = os.path.join(_ROOT, *package.split(".")[1:], filename)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        from importlib import resources
+
+        return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
+
+
 def _raw(name: str) -> dict[str, Any]:
+    """The schema file of ``name`` as parsed (read once per process; callers copy it)."""
+    cached = _RAW.get(name)
+    if cached is not None:
+        return cached
     if name not in FILES:
         raise KeyError(f"unknown schema {name!r} (known: {', '.join(sorted(FILES))})")
+    import json
+
     package, filename = FILES[name]
-    data = json.loads(resources.files(package).joinpath(filename).read_text(encoding="utf-8"))
+    data = json.loads(_read(package, filename))
     # Every file carries its $id (the doctor's too, since issue 17); a file without one would
     # still be served under the right id.
     data.setdefault("$id", ID_PREFIX + schema_id(name))
-    return dict(data)
+    _RAW[name] = dict(data)
+    return _RAW[name]
 
 
 def load(name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``name``, self-contained: every ``$ref`` to another
     of our schemas by ``$id`` points into this document's ``$defs`` (a fresh copy each call)."""
+    import copy
+
     document = copy.deepcopy(_raw(name))
     defs: dict[str, Any] = document.setdefault("$defs", {})
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import os
 import re
-from typing import TYPE_CHECKING, Any
 
 from . import stamp
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..api import Outcome
     from ..model import Request
     from ..rows import Report

@@ -10,14 +10,15 @@ Types are registered through the ``register_service_types(register)`` hook
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from ..model import Cluster, Configuration, Frontend, Queue, record
 
-from ..model import Cluster, Configuration, Frontend, Queue
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+    from typing import Any
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceContext:
     """Everything a service type may read to configure one instance.
 
@@ -40,7 +41,7 @@ class ServiceContext:
     local: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PersistentWalk:
     """How ``ps --persistent`` looks for this type's data under one root directory: the
     arguments of ``rhl-ps-persistent --json --level LEVEL [--file FILE] [--marker MARKER] ROOT``."""
@@ -51,7 +52,7 @@ class PersistentWalk:
     marker: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyIdentity:
     """What a key alone tells about a service (for state files without ``meta``)."""
 

@@ -15,9 +15,6 @@ The handshake asks ``/health`` on the ``dashboard_port`` the wrapper reports.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
-
 from ..errors import ConfigError
 from ..model import Queue
 from ..schedulers import Scheduler, scheduler_for
@@ -25,6 +22,11 @@ from .base import KeyIdentity, ServiceContext
 from .jobserver import NON_PERSISTENT_WORKDIR, StagedService
 from .keyparse import split_cluster_queue
 from .launcher_fields import STATUS_FILE, TIMEOUT, make_meta, render_command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+    from typing import Any
 
 
 def require_queue(ctx: ServiceContext, service: str) -> Queue:

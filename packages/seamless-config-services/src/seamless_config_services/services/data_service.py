@@ -13,15 +13,17 @@ as in 0.3.2, except that ``ro`` instances log to ``<service>-ro.log`` (0.3.2 had
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
-
 from ..errors import ConfigError
 from ..model import Frontend
 from .base import KeyIdentity, PersistentWalk, ServiceContext
 from .keyparse import split_cluster_mode, split_tail
 from .launcher_fields import LaunchedService, make_meta
 from .naming import present, project_dir, stage_dir, suffix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+    from typing import Any
 
 MODES = ("ro", "rw")
 

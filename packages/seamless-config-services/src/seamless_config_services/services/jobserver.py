@@ -13,15 +13,17 @@ command-line resolution leaves them empty, as 0.3.2 did.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
-
 from ..errors import ConfigError
 from .base import KeyIdentity, ServiceContext
 from .data_service import require_project
 from .keyparse import split_cluster_mode, split_tail
 from .launcher_fields import STATUS_FILE, TIMEOUT, LaunchedService, make_meta, render_command
 from .naming import present, project_dir, stage_substage_dir, suffix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any
 
 NON_PERSISTENT_WORKDIR = "/tmp"
 

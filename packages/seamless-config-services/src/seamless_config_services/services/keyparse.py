@@ -13,9 +13,11 @@ parser had two faults we fix (weak points 5 and 14):
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from .naming import KEY_SEPARATOR, STAGE_PREFIX, SUBSTAGE_PREFIX
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 
 def _longest_first(names: Collection[str]) -> list[str]:

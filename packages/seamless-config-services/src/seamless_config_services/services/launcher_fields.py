@@ -17,11 +17,14 @@ instead of through ``tools.yaml`` templates:
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from .base import ServiceContext, ServiceType
 from .naming import escape_template, launcher_log_files
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 #: Seconds of inactivity after which the services exit (their ``--timeout``).
 TIMEOUT = 600

@@ -1,4 +1,4 @@
-"""Find entry points of one group without importing ``importlib.metadata``.
+"""Find entry points of one group without importing ``importlib.metadata`` (public API).
 
 ``importlib.metadata`` pulls in email, zipfile, pathlib and re (about 25 ms), while the data
 it would read here is a handful of small ``entry_points.txt`` files. This reads them the same
@@ -6,6 +6,10 @@ way it does for the common layouts: for every directory on ``sys.path``, in orde
 ``*.dist-info`` / ``*.egg-info`` directory; a distribution seen earlier on ``sys.path`` hides
 later copies of the same (normalized) name. Zipped eggs are not searched. A test checks the
 result against ``importlib.metadata.entry_points(group=...)``.
+
+Public because both packages need it on their fast paths: the path-policy registry
+(:mod:`.policy.registry`, on every guarded SSH call) and seamless-config-services' plugin
+loading (on every ``seamless-service-*`` command).
 """
 
 from __future__ import annotations
