@@ -366,3 +366,20 @@ def test_public_reader_for_configuration_files(tmp_path: pathlib.Path) -> None:
     with pytest.raises(state.JSONTooDeep, match="nested deeper than 3 levels"):
         state.loads_strict("[[[[1]]]]", max_depth=3)
     assert state.loads_strict("[[[1]]]", max_depth=3) == [[[1]]]
+
+
+def test_a_fifo_named_as_the_tools_whitelist_is_an_error_at_once(rhl: RhlEnv) -> None:
+    """RHL_TOOLS_YAML naming a FIFO: the launch helper refuses at once (before, open() waited
+    for a writer forever); nothing is started and no state is written."""
+    fifo = rhl.tmp / "tools-fifo.yaml"
+    os.mkfifo(fifo)
+    try:
+        result = rhl.run(
+            "rhl-launch-service", "--key", "fifo-tools", "--workdir", str(rhl.tmp / "w"), "--", "sleep", "60",
+            env={"RHL_TOOLS_YAML": str(fifo)}, timeout=30,
+        )  # fmt: skip
+    finally:
+        fifo.unlink()
+    assert result.returncode == 1, result
+    assert result.stderr == f"rhl-launch-service: could not load tools.yaml: not a regular file: {fifo}\n"
+    assert not (rhl.server / "fifo-tools.json").exists()

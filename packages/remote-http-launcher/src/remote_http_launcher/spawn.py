@@ -46,10 +46,15 @@ def load_whitelist() -> tuple[str, ...]:
         return DEFAULT_WHITELIST
     import yaml  # only when a custom tools file is configured
 
+    from .state import NotRegularFile, read_regular_bytes
+
     try:
-        with open(os.path.expanduser(tools_file), encoding="utf-8") as handle:
-            tools = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as exc:
+        # Never blocks: a FIFO or a device named by RHL_TOOLS_YAML is an error at once.
+        raw = read_regular_bytes(os.path.expanduser(tools_file), follow_symlinks=True)
+        tools = yaml.safe_load(raw.decode("utf-8"))
+    except NotRegularFile as exc:
+        raise RhlError(f"could not load tools.yaml: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RhlError(f"could not load tools.yaml: {exc}") from None
     if not isinstance(tools, dict) or not tools:
         raise RhlError("tools.yaml must contain a non-empty mapping")
