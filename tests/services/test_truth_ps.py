@@ -228,3 +228,18 @@ def test_the_exit_record_reaches_the_json_rows(project: Project) -> None:
     # The client view has no exit record (a connection file has none); the field is there, null.
     assert {row["key"]: row["exit"] for row in rows_of(project)} == {HS: None, f"{HS}--STAGE-k": None}
     assert killed["port"] == gone["port"]
+
+
+def test_a_corrupt_row_says_why_in_json(project: Project) -> None:
+    """An unreadable state or connection file is a 'corrupt' row, and its JSON says why (the
+    helper's reason), in the client view and the server view alike."""
+    for side in ("client", "server"):
+        (project.state / side).mkdir(parents=True, exist_ok=True)
+        (project.state / side / f"{HS}.json").write_text("{not json")
+    why = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    for argv, side in ((["--client"], "client"), (["--server"], "server")):
+        (row,) = [r for r in rows_of(project, *argv) if r["key"] == HS]
+        assert row["process"] == "corrupt"
+        assert row["error"] == f"malformed JSON in {project.state / side / HS}.json: {why}"
+    healthy = [r for r in rows_of(project, "--server") if r["process"] != "corrupt"]
+    assert all("error" not in r for r in healthy)

@@ -166,7 +166,7 @@ def process_row(
         launched_at = None
     # Why a service is gone (rhl-ps's exit record, remote-http-launcher >= 0.5; null before).
     exit_record = state_row.get("exit")
-    return empty_row(
+    row = empty_row(
         **identity,
         process=status,
         exit=exit_record if isinstance(exit_record, dict) else None,
@@ -182,6 +182,12 @@ def process_row(
         host=shown_host or "localhost",
         _target=None if client else host,  # where the helpers for this row run (None: here); never printed
     )
+    # Why a state or connection file is unreadable (rhl-ps's own 'error'): an agent reading
+    # --json needs the reason as much as the word 'corrupt'. Only on those rows, as in rhl-ps.
+    error = state_row.get("error")
+    if status == "corrupt" and isinstance(error, str) and error:
+        row["error"] = error
+    return row
 
 
 def _is_number(value: Any) -> bool:
