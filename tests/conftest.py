@@ -146,6 +146,21 @@ class RhlEnv:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def example_config(self, key: str, command_tail: str = "", **fields: Any) -> pathlib.Path:
+        """A launcher config file (JSON, which is YAML) for ``rhl-example-service`` under
+        ``key``: its own workdir, handshake ``/``, ``command_tail`` after the status file
+        argument, and ``fields`` added or replaced."""
+        config = {
+            "workdir": str(self.tmp / "work" / key),
+            "key": key,
+            "command": f"rhl-example-service --status-file {{status_file}} {command_tail}".strip(),
+            "handshake": "/",
+            **fields,
+        }
+        path = self.tmp / f"{key}.yaml"
+        path.write_text(json.dumps(config))
+        return path
+
     def write_server(self, key: str, data: Any, raw: str | None = None) -> pathlib.Path:
         self.server.mkdir(parents=True, exist_ok=True)
         path = self.server / f"{key}.json"

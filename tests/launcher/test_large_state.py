@@ -42,17 +42,7 @@ def block(size: int, letter: str) -> dict[str, Any]:
 
 
 def write_config(rhl: RhlEnv, key: str, meta_size: int, parameters_size: int) -> pathlib.Path:
-    config = {
-        "workdir": str(rhl.tmp / "work" / key),
-        "key": key,
-        "command": "rhl-example-service --status-file {status_file}",
-        "handshake": "/",
-        "meta": block(meta_size, "m"),
-        "file_parameters": block(parameters_size, "p"),
-    }
-    path = rhl.tmp / f"{key}.yaml"
-    path.write_text(json.dumps(config))
-    return path
+    return rhl.example_config(key, meta=block(meta_size, "m"), file_parameters=block(parameters_size, "p"))
 
 
 @pytest.mark.parametrize(

@@ -8,26 +8,10 @@ launch helper; its command line names that process.
 
 from __future__ import annotations
 
-import json
 import pathlib
 import sys
 
 from conftest import RhlEnv
-
-
-def write_config(rhl: RhlEnv, key: str) -> pathlib.Path:
-    path = rhl.tmp / f"{key}.yaml"
-    path.write_text(
-        json.dumps(
-            {
-                "workdir": str(rhl.tmp / "work" / key),
-                "key": key,
-                "command": "rhl-example-service --status-file {status_file}",
-                "handshake": "/",
-            }
-        )
-    )
-    return path
 
 
 def supervisor_cmdline(rhl: RhlEnv, key: str) -> list[str]:
@@ -38,7 +22,7 @@ def supervisor_cmdline(rhl: RhlEnv, key: str) -> list[str]:
 
 
 def test_command_line_launch_runs_the_helper_in_process(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "inproc-cli")
+    config = rhl.example_config("inproc-cli")
     result = rhl.run("remote-http-launcher", str(config), timeout=90)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1].endswith("done: launched")
@@ -48,7 +32,7 @@ def test_command_line_launch_runs_the_helper_in_process(rhl: RhlEnv) -> None:
 
 
 def test_python_api_launch_keeps_the_helper_in_a_subprocess(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "inproc-api")
+    config = rhl.example_config("inproc-api")
     code = (
         "import json, sys\n"
         "from remote_http_launcher import run\n"

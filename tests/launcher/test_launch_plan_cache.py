@@ -23,18 +23,6 @@ from conftest import RhlEnv
 IMPORT_TIME = {"PYTHONPROFILEIMPORTTIME": "1"}
 
 
-def write_config(rhl: RhlEnv, key: str, command_tail: str = "") -> pathlib.Path:
-    config = {
-        "workdir": str(rhl.tmp / "work" / key),
-        "key": key,
-        "command": f"rhl-example-service --status-file {{status_file}} {command_tail}".strip(),
-        "handshake": "/",
-    }
-    path = rhl.tmp / f"{key}.yaml"
-    path.write_text(json.dumps(config))  # JSON is YAML
-    return path
-
-
 def cache_entries(rhl: RhlEnv) -> list[pathlib.Path]:
     return sorted((rhl.client / ".config-cache").glob("*.json"))
 
@@ -78,7 +66,7 @@ def phase_at(stderr: str, phase: str) -> int:
 
 
 def test_cold_launch_from_the_cached_plan_never_parses_the_configuration(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "plan-early")
+    config = rhl.example_config("plan-early")
     launch_then_clean(rhl, config, "plan-early")
     again = rhl.run("remote-http-launcher", str(config), "--json", env=IMPORT_TIME, timeout=90)
     assert again.returncode == 0, again.stderr
@@ -95,7 +83,7 @@ def test_cold_launch_from_the_cached_plan_never_parses_the_configuration(rhl: Rh
 def test_config_changed_behind_an_unchanged_stat_is_launched_as_it_now_reads(rhl: RhlEnv) -> None:
     """Same size, same inode, mtime put back: the stat signature matches the cached plan, the
     content does not. The file is parsed, and the service it now describes is launched."""
-    config = write_config(rhl, "plan-stale", "--ready-delay 0.1")
+    config = rhl.example_config("plan-stale", "--ready-delay 0.1")
     launch_then_clean(rhl, config, "plan-stale")
     before = os.stat(config)
     text = config.read_text()
@@ -122,7 +110,7 @@ def test_config_changed_behind_an_unchanged_stat_is_launched_as_it_now_reads(rhl
 
 
 def test_corrupt_cache_entry_is_ignored(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "plan-corrupt")
+    config = rhl.example_config("plan-corrupt")
     launch_then_clean(rhl, config, "plan-corrupt")
     [entry] = cache_entries(rhl)
     entry.write_text('{"path": "' + str(config) + '", "signature": [1, 2')
@@ -136,7 +124,7 @@ def test_corrupt_cache_entry_is_ignored(rhl: RhlEnv) -> None:
 
 def test_launch_section_with_wrong_shapes_is_ignored(rhl: RhlEnv) -> None:
     """An entry that matches the file but whose launch part is damaged: the file is parsed."""
-    config = write_config(rhl, "plan-shapes")
+    config = rhl.example_config("plan-shapes")
     launch_then_clean(rhl, config, "plan-shapes")
     [entry] = cache_entries(rhl)
     record = json.loads(entry.read_text())
@@ -150,7 +138,7 @@ def test_launch_section_with_wrong_shapes_is_ignored(rhl: RhlEnv) -> None:
 
 
 def test_other_environment_does_not_use_the_cached_arguments(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "plan-env")
+    config = rhl.example_config("plan-env")
     launch_then_clean(rhl, config, "plan-env")
     again = rhl.run(
         "remote-http-launcher", str(config), env={**IMPORT_TIME, "RHL_PLAN_TEST": "1"}, timeout=90

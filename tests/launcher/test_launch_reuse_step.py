@@ -9,24 +9,10 @@ goes to stderr next to the progress lines.
 from __future__ import annotations
 
 import json
-import pathlib
 
 from conftest import RhlEnv
 
 IMPORT_TIME = {"PYTHONPROFILEIMPORTTIME": "1"}
-
-
-def write_config(rhl: RhlEnv, key: str, **fields: object) -> pathlib.Path:
-    config = {
-        "workdir": str(rhl.tmp / "work" / key),
-        "key": key,
-        "command": "rhl-example-service --status-file {status_file}",
-        "handshake": "/",
-        **fields,
-    }
-    path = rhl.tmp / f"{key}.yaml"
-    path.write_text(json.dumps(config))  # JSON is YAML
-    return path
 
 
 def progress(stderr: str) -> list[str]:
@@ -42,7 +28,7 @@ def imported(stderr: str, module: str) -> bool:
 
 
 def test_debug_level_reuse_is_answered_before_yaml_through_the_observer(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "reuse-debug")
+    config = rhl.example_config("reuse-debug")
     first = rhl.run("remote-http-launcher", str(config), "--log-level", "debug", timeout=90)
     assert first.returncode == 0, first.stderr
     again = rhl.run("remote-http-launcher", str(config), "--log-level", "debug", env=IMPORT_TIME)
@@ -58,7 +44,7 @@ def test_debug_level_reuse_is_answered_before_yaml_through_the_observer(rhl: Rhl
 
 def test_configured_debug_log_file_gets_the_reuse_lines_without_yaml(rhl: RhlEnv) -> None:
     log = rhl.tmp / "logs" / "launch-debug.log"
-    config = write_config(rhl, "reuse-logfile", debug_log_file=str(log))
+    config = rhl.example_config("reuse-logfile", debug_log_file=str(log))
     assert rhl.run("remote-http-launcher", str(config), timeout=90).returncode == 0
     log.unlink()
     again = rhl.run("remote-http-launcher", str(config), env=IMPORT_TIME)
@@ -72,7 +58,7 @@ def test_configured_debug_log_file_gets_the_reuse_lines_without_yaml(rhl: RhlEnv
 
 
 def test_cached_plan_whose_service_is_gone_checks_once_then_launches(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "reuse-gone")
+    config = rhl.example_config("reuse-gone")
     assert rhl.run("remote-http-launcher", str(config), timeout=90).returncode == 0
     first_pid = rhl.read_server("reuse-gone")["pid"]
     assert rhl.run("rhl-stop", "reuse-gone").returncode == 0
@@ -86,7 +72,7 @@ def test_cached_plan_whose_service_is_gone_checks_once_then_launches(rhl: RhlEnv
 
 
 def test_other_logging_options_than_cached_parse_the_configuration(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "reuse-options")
+    config = rhl.example_config("reuse-options")
     assert rhl.run("remote-http-launcher", str(config), timeout=90).returncode == 0
     same = rhl.run("remote-http-launcher", str(config), env=IMPORT_TIME)
     assert same.returncode == 0 and not imported(same.stderr, "yaml"), same.stderr
@@ -96,7 +82,7 @@ def test_other_logging_options_than_cached_parse_the_configuration(rhl: RhlEnv) 
 
 
 def test_strict_parse_refuses_repeats_and_option_like_values(rhl: RhlEnv) -> None:
-    config = write_config(rhl, "strict")
+    config = rhl.example_config("strict")
     for argv, message in [
         (["--json", "--json"], "option '--json' given more than once"),
         (["--log-level", "basic", "--log-level", "debug"], "option '--log-level' given more than once"),

@@ -9,7 +9,6 @@ Inside the launcher's tree a symlink or a FIFO in a log's place is refused, not 
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import stat
@@ -64,19 +63,6 @@ def test_service_start_writes_private_launcher_logs(project: Project) -> None:
     assert mode(project.home) == 0o755  # not ours: left as it is
 
 
-def _config(rhl: RhlEnv, key: str, **fields: object) -> pathlib.Path:
-    config = {
-        "workdir": str(rhl.tmp / "work" / key),
-        "key": key,
-        "command": "rhl-example-service --status-file {status_file}",
-        "handshake": "/",
-        **fields,
-    }
-    path = rhl.tmp / f"{key}.yaml"
-    path.write_text(json.dumps(config))
-    return path
-
-
 def test_logs_elsewhere_are_private_and_parents_not_ours_are_left_alone(rhl: RhlEnv) -> None:
     outside = rhl.tmp / "outside"
     outside.mkdir(mode=0o755)
@@ -84,8 +70,7 @@ def test_logs_elsewhere_are_private_and_parents_not_ours_are_left_alone(rhl: Rhl
     old = outside / "basic.log"
     old.write_text("old\n")
     old.chmod(0o644)
-    config = _config(
-        rhl,
+    config = rhl.example_config(
         "logs-elsewhere",
         log_level="minimal",
         log_file=str(old),
@@ -105,7 +90,7 @@ def test_state_base_logs_directory_is_tightened(rhl: RhlEnv) -> None:
     logs.mkdir(parents=True)
     for directory in (rhl.base, rhl.base / "logs", rhl.base / "logs" / "c", logs):
         directory.chmod(0o755)
-    config = _config(rhl, "logs-base")
+    config = rhl.example_config("logs-base")
     result = rhl.run(
         "remote-http-launcher", str(config), "--debug-log-file", str(logs / "svc.debug.log"), timeout=90
     )
@@ -126,7 +111,7 @@ def test_a_symlink_or_fifo_in_place_of_a_log_is_refused_before_launching(rhl: Rh
         log.symlink_to(target)
     else:
         os.mkfifo(log)
-    config = _config(rhl, f"logs-{kind}")
+    config = rhl.example_config(f"logs-{kind}")
     result = rhl.run("remote-http-launcher", str(config), "--debug-log-file", str(log), timeout=30)
     assert result.returncode == 1
     lines = result.stderr.splitlines()

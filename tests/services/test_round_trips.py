@@ -205,13 +205,15 @@ def _helpers_sent(log: pathlib.Path) -> list[str]:
     return [line[len(PATH_PREPEND) + 1 :].split(" ", 1)[0] for line in lines if line.startswith(PATH_PREPEND)]
 
 
-def test_one_batch_per_host_on_our_server(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+def _ps_server_persistent(sshd: SSHD, tmp_path: pathlib.Path) -> list[str]:
+    """``ps --server --persistent --json`` of a project whose buffer directory holds data:
+    checks the hashserver row says ``populated`` and returns the helpers ssh carried."""
     from test_doctor import remote_file
 
-    project = Project(tmp_path, sshd_isolated)
+    project = Project(tmp_path, sshd)
     remote_file(project, "buffers/myproj/.HASHSERVER_PREFIX", "1")
     remote_file(project, "buffers/myproj/ab/ab12", "project buffer")
-    extra, log = _logging_ssh(sshd_isolated, tmp_path)
+    extra, log = _logging_ssh(sshd, tmp_path)
     result = project.run(
         "seamless-service-ps", "--server", "--persistent", "--json", env=dict(project.env, **extra)
     )
@@ -220,7 +222,11 @@ def test_one_batch_per_host_on_our_server(sshd_isolated: SSHD, tmp_path: pathlib
     assert [(r["service"], r["project"], r["persistent"]) for r in rows if r["service"] == "hashserver"] == [
         ("hashserver", "myproj", "populated")
     ]
-    assert _helpers_sent(log) == ["rhl-batch"]
+    return _helpers_sent(log)
+
+
+def test_one_batch_per_host_on_our_server(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:
+    assert _ps_server_persistent(sshd_isolated, tmp_path) == ["rhl-batch"]
 
 
 def test_a_0_4_5_server_gets_one_call_per_helper(
@@ -228,22 +234,8 @@ def test_a_0_4_5_server_gets_one_call_per_helper(
 ) -> None:
     """remote-http-launcher 0.4.5 has no rhl-batch: the first batch fails (127), and every
     later call of the command goes one helper at a time, without trying a batch again."""
-    from test_doctor import remote_file
-
-    project = Project(tmp_path, sshd_isolated)
     sshd_isolated.set_key_options("svc", None, path=f"{reference_bin}:/usr/local/bin:/usr/bin:/bin")
-    remote_file(project, "buffers/myproj/.HASHSERVER_PREFIX", "1")
-    remote_file(project, "buffers/myproj/ab/ab12", "project buffer")
-    extra, log = _logging_ssh(sshd_isolated, tmp_path)
-    result = project.run(
-        "seamless-service-ps", "--server", "--persistent", "--json", env=dict(project.env, **extra)
-    )
-    assert result.returncode == 0, result
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(r["service"], r["project"], r["persistent"]) for r in rows if r["service"] == "hashserver"] == [
-        ("hashserver", "myproj", "populated")
-    ]
-    sent = _helpers_sent(log)
+    sent = _ps_server_persistent(sshd_isolated, tmp_path)
     assert sent[0] == "rhl-batch" and sent.count("rhl-batch") == 1, sent
     assert sent[1:].count("rhl-ps") == 1 and "rhl-ps-persistent" in sent[1:], sent
 
