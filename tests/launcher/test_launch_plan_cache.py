@@ -7,7 +7,8 @@ payload takes from the configuration, keyed on the file's stat and content check
 logging overrides and the whole environment. Every test drives the installed
 ``remote-http-launcher``; whether (and when) the configuration was parsed (its module
 ``remote_http_launcher.launch.config`` imported; PyYAML itself is imported by the launch
-helper too, for ``RHL_TOOLS_YAML``) is read from the interpreter's own ``-X importtime``
+helper, for ``RHL_TOOLS_YAML``, unless that file's parse is cached: see
+tests/rhl/test_tools_whitelist_cache.py) is read from the interpreter's own ``-X importtime``
 report (``PYTHONPROFILEIMPORTTIME=1``, on stderr next to the progress lines), and every
 run of a test uses that same environment.
 """
@@ -146,3 +147,39 @@ def test_other_environment_does_not_use_the_cached_arguments(rhl: RhlEnv) -> Non
     assert again.returncode == 0, again.stderr
     assert 0 <= config_parsed_at(again.stderr) < phase_at(again.stderr, "launch")
     assert rhl.read_server("plan-env")["status"] == "running"
+
+
+#: Standard modules a cold launch from the cached plan does without, each milliseconds of
+#: imports (``json`` and ``shlex`` bring ``re``, ``enum``, ``functools`` and ``collections``;
+#: ``socket`` and ``signal`` bring ``enum``): JSON goes through the C codec
+#: (``remote_http_launcher.jsontext``), sockets and signals through ``_socket`` and ``_signal``.
+AVOIDED = frozenset(
+    "yaml json re enum functools collections socket selectors signal threading shlex importlib"
+    " warnings subprocess datetime urllib".split()
+)
+
+
+def imported(stderr: str) -> list[str]:
+    return [
+        line.rsplit("|", 1)[-1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line
+    ]
+
+
+def test_cold_launch_from_the_cached_plan_imports_no_heavy_standard_module(rhl: RhlEnv) -> None:
+    """Config and tools file both cached: the cold launch (the fork of the service, its state
+    file, the wait, the handshake, the connection file) imports none of :data:`AVOIDED`."""
+    config = rhl.example_config("plan-lean")
+    launch_then_clean(rhl, config, "plan-lean")
+    again = rhl.run("remote-http-launcher", str(config), "--json", env=IMPORT_TIME, timeout=90)
+    assert again.returncode == 0, again.stderr
+    assert phase_at(again.stderr, "done: launched") >= 0, again.stderr
+    names = imported(again.stderr)
+    assert "remote_http_launcher.spawn" in names
+    ours = names[names.index("remote_http_launcher") :]  # after the interpreter's own start-up
+    assert sorted(AVOIDED.intersection(ours)) == [], " ".join(ours)
+    state = rhl.read_server("plan-lean")
+    assert state["status"] == "running"
+    payload = json.loads(again.stdout)
+    assert (rhl.client / "plan-lean.json").read_text() == json.dumps(payload)

@@ -275,7 +275,8 @@ def test_unreadable_cache(rhl: RhlEnv, env: dict[str, str]) -> None:
     cache_path(rhl).mkdir(parents=True)
     result = run(rhl, env, "rhl-conda-info")
     assert result.returncode == 1
-    assert result.stderr == f"rhl-conda-info: could not read {cache_path(rhl)}: Is a directory\n"
+    path = cache_path(rhl)
+    assert result.stderr == f"rhl-conda-info: could not read {path}: not a regular file: {path}\n"
 
 
 def test_cache_not_writable_is_a_clear_error(rhl: RhlEnv, env: dict[str, str], home: pathlib.Path) -> None:
@@ -441,3 +442,26 @@ def test_over_ssh_as_svc(sshd_isolated: SSHD) -> None:
         "envs": [str(fake.base), str(fake.env("work"))],
     }
     assert path.stat().st_uid == svc.pw_uid
+
+
+def test_a_fifo_named_as_the_conda_cache_is_an_error_at_once(rhl: RhlEnv, env: dict[str, str]) -> None:
+    """conda-setup.json replaced by a FIFO: rhl-conda-info says so at once, exit 1 (a plain
+    open() of a FIFO waits for a writer forever); a symbolic link to a real cache still reads."""
+    path = cache_path(rhl)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    try:
+        info = rhl.run("rhl-conda-info", env=env, timeout=30)
+    finally:
+        path.unlink()
+    assert (info.returncode, info.stdout) == (1, "")
+    assert info.stderr == f"rhl-conda-info: could not read {path}: not a regular file: {path}\n"
+    real = rhl.tmp / "real-conda-setup.json"
+    real.write_text('{"conda_base": "/opt/conda", "conda_source": null, "envs": []}\n')
+    path.symlink_to(real)
+    info = rhl.run("rhl-conda-info", env=env, timeout=30)
+    assert (info.returncode, info.stdout, info.stderr) == (
+        0,
+        '{"conda_base":"/opt/conda","conda_source":null,"envs":[]}\n',
+        "",
+    )

@@ -13,6 +13,7 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from typing import Any
@@ -211,3 +212,33 @@ def recall_transformation(port: int, transformation: str) -> str | None:
     """The cached result checksum of a transformation, or None on a cold database."""
     status, text = database_request(port, "GET", {"type": "transformation", "checksum": transformation})
     return text.strip() if status == 200 and text.strip() else None
+
+
+def imported(project: Project, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the installed command under ``-X importtime``: its result and every module it
+    imported after the interpreter's own start-up (``site`` and what it needs are not the
+    command's)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", find_command(name), *args],
+        cwd=project.dir,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    baseline = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "pass"],
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return proc, modules_of(proc.stderr) - modules_of(baseline.stderr)
+
+
+def modules_of(stderr: str) -> set[str]:
+    """The modules an ``-X importtime`` report names."""
+    lines = [line for line in stderr.splitlines() if line.startswith("import time:")]
+    modules = {line.rsplit("|", 1)[1].strip() for line in lines}
+    modules.discard("imported package")
+    return modules

@@ -24,7 +24,7 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from project_support import Project, project_with_connection_files
+from project_support import Project, imported, project_with_connection_files
 
 from conftest import find_command
 from remote_http_launcher.commands import UsageError, parse_entry, render_help
@@ -59,23 +59,6 @@ def test_installed_help_is_the_tables(name: str, project: Project) -> None:
     assert (shown.returncode, shown.stdout, shown.stderr) == (0, render_help(_table.entry(name)), "")
     short = project.run(name, "-h")
     assert (short.returncode, short.stdout) == (0, shown.stdout)
-
-
-def imported(project: Project, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run the installed command under ``-X importtime``: its result and every module it imported."""
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", find_command(name), *args],
-        cwd=project.dir,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    modules = {
-        line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")
-    }
-    modules.discard("imported package")
-    return proc, modules
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 import pytest
-from project_support import Project, project_with_connection_files
+from project_support import Project, imported, project_with_connection_files
 
 from conftest import find_command
 
@@ -44,34 +44,6 @@ LEAN = ("json", "re", "enum", "subprocess", "selectors")
 @pytest.fixture
 def project(tmp_path: pathlib.Path) -> Project:
     return project_with_connection_files(tmp_path)
-
-
-def imported(project: Project, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run the installed script under ``-X importtime``: its result and every module imported
-    after the interpreter's own start-up (``site`` and what it needs are not the command's)."""
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", find_command(name), *args],
-        cwd=project.dir,
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    baseline = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "pass"],
-        env=project.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return proc, modules_of(proc.stderr) - modules_of(baseline.stderr)
-
-
-def modules_of(stderr: str) -> set[str]:
-    lines = [line for line in stderr.splitlines() if line.startswith("import time:")]
-    modules = {line.rsplit("|", 1)[1].strip() for line in lines}
-    modules.discard("imported package")
-    return modules
 
 
 def heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:

@@ -116,13 +116,84 @@ def test_doctor_round_trips(project: Project) -> None:
     assert runtime["evidence"][0]["command"] == f"{prefix}rhl-inspect --runtime {DB}'"
 
 
-def test_doctor_of_instances_only_the_rows_reveal_is_two_rounds(project: Project) -> None:
+def test_doctor_of_instances_only_the_rows_reveal_is_one_round(project: Project) -> None:
     """Without --stage the doctor checks every stage's instance found on the host: the
-    ``fing`` hashserver is only known from the rows of the first batch, so its port,
-    handshake, runtime and log tail need a second one (the configured instance's rode in the
-    first)."""
+    ``fing`` hashserver is only known from the host's rows, so the first batch carries
+    ``rhl-batch --each`` templates (the configured key left out) that the host expands for
+    every state file whose meta names the selection: its port, handshake, runtime and log
+    tail ride in the same round trip, each answered as the call naming its key, and its data
+    directory's row comes from the project directory's stage walk. One round, and the report
+    is the full one for both instances."""
     count = round_trips(project, "seamless-service-doctor", "--service", "hashserver", expect_rc=0)
-    assert count == 2, count
+    assert count == 1, count
+    fing = f"{HS}--STAGE-fing"
+    document = json.loads(project.ok("seamless-service-doctor", "--service", "hashserver", "--json").stdout)
+    checks = {c["id"]: c for c in document["checks"]}
+    prefix = "ssh rhltest-svc 'PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH "
+    for key in (HS, fing):
+        (running,) = [f for f in checks["services"]["findings"] if f["subject"] == key]
+        assert running["verdict"] == "ok", running
+        assert (
+            f"port {project.server_state(key)['port']} accepts connections and answers its handshake"
+            in (running["message"])
+        ), running
+        assert [(e["command"], e["exit_code"]) for e in running["evidence"][1:]] == [
+            (f"{prefix}rhl-verify-port --key {key}'", 0),
+            (f"{prefix}rhl-handshake --key {key} --path /healthcheck'", 0),
+        ], running["evidence"]
+        (runtime,) = [f for f in checks["services"]["findings"] if f["subject"] == f"{key} (runtime)"]
+        assert runtime["verdict"] == "ok" and runtime["message"].startswith("runs "), runtime
+        assert runtime["evidence"][0]["command"] == f"{prefix}rhl-inspect --runtime {key}'", runtime
+        (log,) = [f for f in checks["logs"]["findings"] if f["subject"] == key]
+        assert (log["verdict"], log["message"]) == ("ok", "no error in the last 200 lines"), log
+        (data,) = [f for f in checks["false-pass"]["findings"] if f["subject"] == key]
+        assert data["verdict"] == "ok" and data["evidence"][0]["exit_code"] == 0, data
+    assert document["selection"]["keys"] == [HS, fing]
+
+
+def test_doctor_of_an_ro_instance_of_the_stage_is_one_round(project: Project) -> None:
+    """With --stage, the other instances of that stage (an ``ro`` hashserver on the same
+    directory) are only known from the rows too: the templates name them as well."""
+    project.start("hashserver", "--mode", "ro", "--stage", "fing")
+    ro = "hashserver-remote-ro-myproj--STAGE-fing"
+    count = round_trips(project, "seamless-service-doctor", "--service", "hashserver", "--stage", "fing")
+    assert count == 1, count
+    document = json.loads(
+        project.ok("seamless-service-doctor", "--service", "hashserver", "--stage", "fing", "--json").stdout
+    )
+    checks = {c["id"]: c for c in document["checks"]}
+    assert document["selection"]["keys"] == [f"{HS}--STAGE-fing", ro]
+    prefix = "ssh rhltest-svc 'PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH "
+    (running,) = [f for f in checks["services"]["findings"] if f["subject"] == ro]
+    assert running["verdict"] == "ok" and "answers its handshake" in running["message"], running
+    assert [e["command"] for e in running["evidence"][1:]] == [
+        f"{prefix}rhl-verify-port --key {ro}'",
+        f"{prefix}rhl-handshake --key {ro} --path /healthcheck'",
+    ]
+    assert [f["subject"] for f in checks["logs"]["findings"]] == [f"{HS}--STAGE-fing", ro]
+
+
+def test_a_0_4_5_server_gets_the_revealed_instances_checked_one_call_per_helper(
+    sshd_isolated: SSHD, tmp_path: pathlib.Path, reference_bin: pathlib.Path
+) -> None:
+    """No rhl-batch there: the templates are not sent; the other stage's instance is still
+    checked, with the calls 0.4.5 has (HOST PORT, URL), one call per helper."""
+    project = Project(tmp_path, sshd_isolated)
+    project.start("hashserver")
+    project.start("hashserver", "--stage", "fing")
+    sshd_isolated.set_key_options("svc", None, path=f"{reference_bin}:/usr/local/bin:/usr/bin:/bin")
+    extra, log = _logging_ssh(sshd_isolated, tmp_path)
+    env = dict(project.env, **extra, RHL_CONTROL_DIR=str(tmp_path / "cm"))
+    result = project.run("seamless-service-doctor", "--service", "hashserver", "--json", env=env)
+    document = json.loads(result.stdout)
+    fing = f"{HS}--STAGE-fing"
+    (check,) = [c for c in document["checks"] if c["id"] == "services"]
+    (found,) = [f for f in check["findings"] if f["subject"] == fing]
+    port = project.server_state(fing)["port"]
+    assert f"port {port} accepts connections and answers its handshake" in found["message"], found
+    sent = log.read_text()
+    assert sent.count(" rhl-batch ") == 1 and "--each" in sent, sent  # tried once, never again
+    assert f"rhl-verify-port 127.0.0.1 {port}" in sent and f"rhl-logs {fing} --tail 200" in sent, sent
 
 
 def test_doctor_of_services_that_do_not_run_is_one_round(sshd_isolated: SSHD, tmp_path: pathlib.Path) -> None:

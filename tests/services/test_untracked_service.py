@@ -87,7 +87,6 @@ def test_deleted_state_file_does_not_give_a_second_hashserver(project: Project) 
             pass
 
 
-
 def test_a_crashed_leaders_workers_are_shown_and_stopped(project: Project, tmp_path: pathlib.Path) -> None:
     """Issue 13.13 through the client: the leader of a service's process group dies, its
     worker keeps running; ps (JSON) and the doctor show the survivor, stop ends it.

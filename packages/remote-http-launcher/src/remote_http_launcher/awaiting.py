@@ -20,9 +20,7 @@ read-modify-writes, so ``rhl-stop`` and ``rhl-rm`` never wait behind a slow star
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import sys
 import time
 
@@ -117,8 +115,6 @@ def _url(host: str, port: int, path: str) -> str:
 def verify(data: dict[str, Any], options: AwaitOptions, budget: float = VERIFY_BUDGET) -> str | None:
     """None when the service described by ``data`` accepts connections and answers its
     handshake (if one is configured); else why not. Retries with a short backoff."""
-    import socket
-
     from . import netcheck
 
     port = _port_of(data, "port")
@@ -130,10 +126,8 @@ def verify(data: dict[str, Any], options: AwaitOptions, budget: float = VERIFY_B
     last = ""
     while True:
         try:
-            # bytes: getaddrinfo would IDNA-encode a str (a codec import on every launch)
-            address = (host.encode() if host.isascii() else host, port)
-            with socket.create_connection(address, timeout=2.0):  # type: ignore[arg-type]
-                pass
+            # socket.create_connection on the C module (socket.py costs a cold launch 3 ms)
+            netcheck._connect(host, port, 2.0).close()
             last = ""
         except OSError as exc:
             last = f"port {host}:{port} does not accept connections ({exc.strerror or exc})"
@@ -212,7 +206,7 @@ def wait_until_ready(
     ``supervisor`` (our child, the service's parent, when we launched it) records the exit
     in the state file and then ends: its end, or the record, says the service is gone and why.
     """
-    import socket  # noqa: F401 - for verify(): imported while the service starts, not once it is ready
+    import _socket  # noqa: F401 - for verify(): imported while the service starts, not once it is ready
 
     from . import exits, netcheck  # noqa: F401 - netcheck: the same
 
@@ -285,6 +279,11 @@ def _stop_process(key: str) -> bool:
     if target is None:
         return False
     try:
+        if TYPE_CHECKING:
+            import signal
+        else:  # the C module: ``signal`` builds enums (``enum``: milliseconds)
+            import _signal as signal
+
         for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, stopping.SIGKILL_CONFIRM)):
             if not target.alive():
                 break
@@ -393,4 +392,7 @@ def failure_result(exc: NotReady) -> dict[str, Any]:
 
 
 def dumps(result: dict[str, Any]) -> str:
-    return json.dumps(result, sort_keys=True)
+    """``json.dumps(result, sort_keys=True)`` to the byte, without importing json."""
+    from .jsontext import dumps
+
+    return dumps(result)

@@ -66,7 +66,11 @@ def run_command(argv: list[str], *, what: str, check: bool = True) -> tuple[int,
     is one clear line instead)."""
     try:
         done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, stdin=subprocess.DEVNULL,
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            stdin=subprocess.DEVNULL,
             check=False,
         )
     except FileNotFoundError:
@@ -305,6 +309,14 @@ def report(
     selectors = [selector_for_key(key, system.name) for key in keys]
     if port is not None:
         selectors.append(Selector(None, port, DEFAULT_JOB_NAME))
+    return answer(system, selectors, cancel=cancel)
+
+
+def answer(
+    system: BatchSystem, selectors: list[Selector], *, cancel: bool
+) -> tuple[list[dict[str, Any]], bool]:
+    """:func:`report` for selectors made beforehand (``rhl-stop --cancel-worker-jobs`` reads
+    each key's port before the stop, as the wrapper may delete its state on the way out)."""
     if cancel:
         # Refused before anything is listed: a port a live service uses is not ours to clear.
         for selector in selectors:
@@ -340,3 +352,49 @@ def report(
                     complete = False
         rows.append(row)
     return rows, complete
+
+
+# -- rhl-stop / rhl-rm --cancel-worker-jobs -----------------------------------------------------
+
+
+def worker_selectors(
+    system_name: str, keys: list[str], services: tuple[str, ...]
+) -> tuple[BatchSystem, dict[str, Selector]]:
+    """The adapter (a usage error before anything is stopped or removed) and, for each key
+    whose worker jobs are to be cancelled, its selector, read now (before the state goes).
+    ``services`` (``--worker-jobs-of``): only the keys whose state ``meta`` names one of these
+    services; empty: every key."""
+    system = batch_system(system_name)
+    selectors: dict[str, Selector] = {}
+    for key in dict.fromkeys(keys):
+        if services:
+            read = state.read_state(paths.state_path(key))
+            meta = read.data.get("meta") if read.data is not None else None
+            if not isinstance(meta, dict) or meta.get("service") not in services:
+                continue
+        selectors[key] = selector_for_key(key, system.name)
+    return system, selectors
+
+
+def cancel_lines(system: BatchSystem, selectors: dict[str, Selector]) -> tuple[list[str], list[str]]:
+    """Cancel the jobs still connecting to each selector's port (refused for a port a live
+    service of ours uses): ``KEY: cancelled N worker job(s) (ids)`` lines and
+    ``KEY: worker jobs not cancelled: why`` problems. A key whose port was never known (no
+    state, never running, corrupt: its stop or removal line says so) is left out."""
+    wanted = [s for s in selectors.values() if s.port is not None and s.error is None and s.note is None]
+    if not wanted:
+        return [], []
+    try:
+        rows, _complete = answer(system, wanted, cancel=True)
+    except RhlError as exc:  # the batch system failed: the stop or removal itself stands
+        return [], [f"{s.key}: worker jobs not cancelled: {exc.message}" for s in wanted]
+    lines: list[str] = []
+    problems: list[str] = []
+    for row in rows:
+        cancelled = [str(job_id) for job_id in row.get("cancelled") or ()]
+        if cancelled:
+            noun = "job" if len(cancelled) == 1 else "jobs"
+            lines.append(f"{row['key']}: cancelled {len(cancelled)} worker {noun} ({', '.join(cancelled)})")
+        if row.get("error"):
+            problems.append(f"{row['key']}: worker jobs not cancelled: {row['error']}")
+    return lines, problems

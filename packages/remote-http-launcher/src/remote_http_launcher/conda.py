@@ -115,9 +115,8 @@ class CondaSetup:
 def read_cache_object(path: str | None = None) -> dict[str, Any]:
     """The cache as a JSON object, unvalidated (``rhl-conda-info`` prints it as it is)."""
     path = path or paths.conda_cache_path()
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+    try:  # never blocks on a FIFO named like the cache; a symbolic link to a cache is fine
+        raw = state.read_regular_bytes(path, follow_symlinks=True)
     except FileNotFoundError:
         raise CondaCacheError(f"cache file not found: {path} (run rhl-cache-conda)", missing=True) from None
     except OSError as exc:

@@ -58,6 +58,57 @@ def dumps(value: Any, *, sort_keys: bool = True) -> str:
     return encoder(value)
 
 
+def dumps_indented(value: Any) -> str:
+    """``json.dumps(value, indent=2, sort_keys=True, allow_nan=False)``, the format of state
+    files: the layout here (the C accelerator cannot indent), every scalar through
+    :func:`dumps`. A mapping with a key that is not a string goes to :mod:`json` itself (its
+    key conversions), and so does a value it refuses (NaN, an object: json's own error)."""
+    chunks: list[str] = []
+    try:
+        if _indented(value, "\n", chunks):
+            return "".join(chunks)
+    except (TypeError, ValueError):
+        pass
+    import json
+
+    return json.dumps(value, indent=2, sort_keys=True, allow_nan=False)
+
+
+def _indented(value: Any, newline: str, out: list[str]) -> bool:
+    """Append ``value`` at the indentation after ``newline``; False: a non-string key."""
+    if isinstance(value, str):
+        out.append(dumps(value))
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return True
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            if not _indented(item, inner, out):
+                return False
+            separator = "," + inner
+        out.append(newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return True
+        if not all(isinstance(key, str) for key in value):
+            return False
+        inner = newline + "  "
+        separator = "{" + inner
+        for key in sorted(value):
+            out.append(separator + dumps(key) + ": ")
+            if not _indented(value[key], inner, out):
+                return False
+            separator = "," + inner
+        out.append(newline + "}")
+    else:
+        out.append(dumps(value))  # None, bool, int, float; TypeError/ValueError as json's
+    return True
+
+
 class _Context:
     """The attributes ``_json.make_scanner`` reads from a decoder."""
 

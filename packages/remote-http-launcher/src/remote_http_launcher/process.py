@@ -57,7 +57,8 @@ def boot_id() -> str:
     global _BOOT_ID
     if _BOOT_ID is None:
         try:
-            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            # An ASCII text; "utf-8" because its codec is loaded already ("ascii" imports one)
+            with open("/proc/sys/kernel/random/boot_id", encoding="utf-8") as handle:
                 _BOOT_ID = handle.read().strip()
         except OSError:  # pragma: no cover - not Linux
             _BOOT_ID = ""

@@ -21,13 +21,11 @@ Differences from remote-http-launcher 0.4.5, each closing one of its weak points
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import sys
 import time
 
-from . import paths, process, state
+from . import jsontext, paths, process, state
 from .errors import RhlError
 
 TYPE_CHECKING = False  # typing costs milliseconds at start-up; mypy still reads this block
@@ -39,23 +37,57 @@ DEFAULT_WHITELIST = ("hashserver", "seamless-database", "seamless-jobserver", "s
 ENV_TOOLS_YAML = "RHL_TOOLS_YAML"
 
 
+#: The server side's cache directory (next to the state files, like the launcher's plan cache
+#: ``<connection dir>/.config-cache``): a dot name, so no listing of state files sees it.
+CACHE_DIR = ".config-cache"
+#: The format of a whitelist cache entry; any other value is a miss (and is rewritten).
+WHITELIST_CACHE_FORMAT = "rhl-tools-whitelist/1"
+
+
 def load_whitelist() -> tuple[str, ...]:
-    """The whitelisted binary names: the first word of each tool's ``command_template``."""
+    """The whitelisted binary names: the first word of each tool's ``command_template``.
+
+    With ``RHL_TOOLS_YAML`` the file is read on every call (its exact bytes decide), but
+    PyYAML (7.5 ms of imports on every launch) only runs when those bytes differ from the
+    ones of the last successful parse, kept in a per-user cache (:func:`_cached_whitelist`).
+    """
     tools_file = os.environ.get(ENV_TOOLS_YAML)
     if not tools_file:
         return DEFAULT_WHITELIST
-    import yaml  # only when a custom tools file is configured
-
     from .state import NotRegularFile, read_regular_bytes
 
+    path = os.path.expanduser(tools_file)
     try:
         # Never blocks: a FIFO or a device named by RHL_TOOLS_YAML is an error at once.
-        raw = read_regular_bytes(os.path.expanduser(tools_file), follow_symlinks=True)
-        tools = yaml.safe_load(raw.decode("utf-8"))
+        text = read_regular_bytes(path, follow_symlinks=True).decode("utf-8")
     except NotRegularFile as exc:
         raise RhlError(f"could not load tools.yaml: {exc.strerror}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RhlError(f"could not load tools.yaml: {exc}") from None
+    entry = _whitelist_cache_path(path)
+    names = _cached_whitelist(entry, path, text)
+    if names is None:
+        names = parse_whitelist(text, path)
+        if set(names) <= template_heads(text):  # else the entry could never be trusted
+            _remember_whitelist(entry, path, text, names)
+    return names
+
+
+def parse_whitelist(text: str, path: str = "tools.yaml") -> tuple[str, ...]:
+    """The whitelist of a tools file's text, parsed with PyYAML (the one authority).
+    A syntax error is one line: the file, where, and PyYAML's problem."""
+    import yaml  # only when a custom tools file is configured and not in the cache
+
+    try:
+        tools = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None)
+        if mark is not None and problem:
+            where = f"{path}: line {mark.line + 1}, column {mark.column + 1}"
+            raise RhlError(f"could not load tools.yaml: {where}: {problem}") from None
+        reason = " ".join(str(exc).split())
+        raise RhlError(f"could not load tools.yaml: {path}: {reason}") from None
     if not isinstance(tools, dict) or not tools:
         raise RhlError("tools.yaml must contain a non-empty mapping")
     names = []
@@ -72,6 +104,106 @@ def load_whitelist() -> tuple[str, ...]:
     return tuple(names)
 
 
+_HEAD_END = frozenset(" \t\r\n\"'{},#")
+
+
+def template_heads(text: str) -> set[str]:
+    """Every word that the text of a tools file writes right after a ``command_template:``
+    key (optionally quoted), found without parsing YAML.
+
+    An upper bound that a cached whitelist must stay within: a cache entry someone edited
+    can name only binaries that the tools file itself names there, never ``bash``. A name
+    this scan does not see (a YAML escape, an alias) only makes the cache unusable for
+    that file: it is parsed on every launch, as without a cache.
+    """
+    heads = set()
+    start = 0
+    size = len(text)
+    while (found := text.find("command_template", start)) >= 0:
+        start = at = found + len("command_template")
+        if text[at : at + 1] in ("'", '"'):
+            at += 1  # the end of a quoted key
+        while text[at : at + 1] in (" ", "\t"):
+            at += 1
+        if text[at : at + 1] != ":":
+            continue
+        at += 1
+        while text[at : at + 1] in (" ", "\t"):
+            at += 1
+        if text[at : at + 1] in ("'", '"'):
+            at += 1
+        while text[at : at + 1] in (" ", "\t"):
+            at += 1
+        end = at
+        while end < size and text[end] not in _HEAD_END:
+            end += 1
+        if end > at:
+            heads.add(text[at:end])
+    return heads
+
+
+def _whitelist_cache_path(tools_path: str) -> str:
+    import binascii
+
+    name = f"tools-{binascii.crc32(tools_path.encode(errors='surrogateescape')):08x}.json"
+    return os.path.join(paths.server_dir(), CACHE_DIR, name)
+
+
+def _cached_whitelist(entry_path: str, tools_path: str, text: str) -> tuple[str, ...] | None:
+    """The whitelist recorded for exactly ``text``, or None (a miss) for any doubt.
+
+    The entry holds the tools file's whole text, and is used only when that text is equal,
+    character for character, to what was just read (a checksum could collide, a stat
+    signature misses an edit that keeps size and mtime). It must be a regular file of ours
+    that nobody else can write, in the current format, with names that
+    :func:`template_heads` finds in the text; anything else is a miss, and the entry is
+    parsed afresh and rewritten, never trusted.
+    """
+    fd = -1
+    try:
+        fd = state.open_regular(entry_path)
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            return None
+        entry = state.loads_strict(state.read_fd(fd))
+    except (OSError, ValueError):
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if (
+        not isinstance(entry, dict)
+        or entry.get("format") != WHITELIST_CACHE_FORMAT
+        or entry.get("path") != tools_path
+        or entry.get("text") != text
+    ):
+        return None
+    names = entry.get("names")
+    if not isinstance(names, list) or not names:
+        return None
+    heads = None
+    for name in names:
+        if not isinstance(name, str) or not name or len(name.split()) != 1 or name.split()[0] != name:
+            return None
+        if heads is None:
+            heads = template_heads(text)
+        if name not in heads:
+            return None
+    return tuple(names)
+
+
+def _remember_whitelist(entry_path: str, tools_path: str, text: str, names: tuple[str, ...]) -> None:
+    """Record the whitelist parsed from ``text`` (atomically; best effort: a cache that cannot
+    be written only costs the next launch a parse)."""
+    from .jsontext import dumps
+
+    record = {"format": WHITELIST_CACHE_FORMAT, "path": tools_path, "text": text, "names": list(names)}
+    try:
+        state.write_atomic(entry_path, dumps(record).encode(), 0o600)
+    except (OSError, ValueError):
+        pass
+
+
 def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     if raw is None:
         return None
@@ -82,6 +214,25 @@ def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise RhlError(f"{flag} must be a JSON object")
     return value
+
+
+#: What :func:`shlex.quote` leaves unquoted: ``[\\w@%+=:,./-]`` with ``re.ASCII``.
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def shell_quote(word: str) -> str:
+    """:func:`shlex.quote`, character for character, without importing ``shlex`` (and ``re``,
+    ``enum``: milliseconds of every cold launch)."""
+    if not word:
+        return "''"
+    if _SHELL_SAFE.issuperset(word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+def shell_join(words: list[str]) -> str:
+    """:func:`shlex.join` (the state file's ``command``), see :func:`shell_quote`."""
+    return " ".join(shell_quote(word) for word in words)
 
 
 def _default_layout_state(key: str) -> str:
@@ -139,7 +290,10 @@ def _rotate_log(log: str) -> None:
 
 def _restore_signals() -> None:  # pragma: no cover - runs in the service before exec
     """Python ignores SIGPIPE and SIGXFSZ; an exec'd service must get the defaults back."""
-    import signal
+    if TYPE_CHECKING:
+        import signal
+    else:  # the C module: ``signal`` builds enums (``enum``, ``functools``: milliseconds)
+        import _signal as signal
 
     for name in ("SIGPIPE", "SIGXFSZ"):
         sig = getattr(signal, name, None)
@@ -172,7 +326,12 @@ def _spawn(
     inherit ``lock_fds`` (the service lock) and nothing else besides the service's 0, 1, 2.
     Returns (service PID, supervisor PID); the supervisor is the caller's child.
     """
-    import signal  # before the fork: the supervisor imports nothing after it
+    # Before the fork: the supervisor imports nothing after it. The C module: ``signal``
+    # only adds enums, and importing ``enum`` costs a cold launch milliseconds.
+    if TYPE_CHECKING:
+        import signal
+    else:
+        import _signal as signal
 
     keep = list(lock_fds or [])
     go_read, go_write = os.pipe()
@@ -294,7 +453,7 @@ class LaunchResult:
         self.supervisor_pid: int | None = None
 
     def as_json(self) -> str:
-        return json.dumps(
+        return jsontext.dumps(  # json.dumps(..., sort_keys=True) to the byte
             {
                 "key": self.key,
                 "launched": self.launched,
@@ -389,7 +548,7 @@ def launch(request: LaunchRequest) -> LaunchResult:
                 data: dict[str, Any] = {
                     "workdir": request.workdir,
                     "log": log,
-                    "command": shlex.join(service_argv),
+                    "command": shell_join(service_argv),
                     "uid": os.getuid(),
                     "status": "starting",
                     "launched_at": round(time.time(), 3),

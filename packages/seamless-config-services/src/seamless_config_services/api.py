@@ -385,10 +385,26 @@ def select(request: Request, configuration: Configuration | None = None) -> Sele
     return selected
 
 
-#: An rhl-stop/rhl-rm without ``--meta-*`` options (remote-http-launcher 0.4.5: click's
-#: usage error, exit 2; an earlier build of ours: exit 1) did nothing: the keys are then
-#: named one by one.
+#: An rhl-stop/rhl-rm without ``--meta-*`` options (an earlier build of ours: exit 1; its
+#: guard: 77 with the parser's reason; 0.4.5 never gets them: they go only in an rhl-batch)
+#: did nothing: the keys are then named one by one.
 _NO_META_OPTION = ("No such option", "unknown option")
+#: Sent as ``--cancel-worker-jobs=SYSTEM``, first: a server without it refuses the whole call
+#: and names it (0.4.5's rhl-stop: "invalid key '--cancel-worker-jobs=slurm'" - it takes every
+#: word for a key, but checks them all first -; its rhl-rm: "unknown flag(s)"; an earlier
+#: build of ours or its guard: "unknown option"). The old sequence then (:func:`_old_server_way`).
+_WORKER_JOBS_OPTION = "--cancel-worker-jobs"
+
+
+def _refused_option(outcome: dispatch.Outcome, option: str | None = None) -> bool:
+    """Did a helper refuse the call for an option it lacks (``option``: that one by name)?"""
+    from . import dispatch
+
+    if not isinstance(outcome, dispatch.Result) or outcome.rc == 0:
+        return False
+    if option is not None:
+        return option in outcome.stderr
+    return any(text in outcome.stderr for text in _NO_META_OPTION)
 
 
 def _meta_wanted(request: Request) -> dict[str, str]:
@@ -405,18 +421,20 @@ def _meta_wanted(request: Request) -> dict[str, str]:
 
 def _act_on_cluster(
     request: Request, configuration: Configuration, helper: str, extra: Sequence[str]
-) -> tuple[Selected, Outcome] | None:
+) -> tuple[Selected, Outcome]:
     """``--cluster``: select and act in one round trip per host.
 
     Each host gets one batch: ``rhl-ps --json``, then ``HELPER EXTRA --meta-cluster C ...``,
     which acts on every state file whose ``meta`` names a service of the selection
-    (``remote_http_launcher.selection``, the client's own rule for such files). The rows of
-    the ``rhl-ps`` tell the client which keys its full rule (:func:`select`, key parsing for
-    files without meta included) selects, and which of them the helper picked
-    (:func:`~remote_http_launcher.selection.meta_matches`): only keys it did not pick (state
-    without meta) cost a second call, naming them. A host without ``rhl-batch`` gets the
-    ``rhl-ps`` alone, then the keys. None: the cluster runs Dask workers as batch jobs, whose
-    jobs must be asked about by key before the state goes (:func:`select`'s way, two rounds)."""
+    (``remote_http_launcher.selection``, the client's own rule for such files). On a batch
+    cluster (Dask workers as batch jobs) the helper also gets ``--cancel-worker-jobs SYSTEM
+    --worker-jobs-of SERVICE...`` (the Dask service types): it reads their scheduler ports and
+    cancels their jobs itself. The rows of the ``rhl-ps`` tell the client which keys its full
+    rule (:func:`select`, key parsing for files without meta included) selects, and which of
+    them the helper picked (:func:`~remote_http_launcher.selection.meta_matches`): only keys
+    it did not pick (state without meta) cost a second call, naming them. A host without
+    ``rhl-batch`` gets the ``rhl-ps`` alone, then the keys; a server without these options,
+    the keys the old way (:func:`_act_on_keys`)."""
     from remote_http_launcher.selection import meta_matches
 
     from . import dispatch
@@ -427,10 +445,16 @@ def _act_on_cluster(
     from .workerjobs import batch_system
 
     cluster = configuration.cluster(request.cluster).name
-    if any(batch_system(configuration, name, cluster) is not None for name in service_types().by_name):
-        return None
+    systems_by_service = {
+        name: system
+        for name in service_types().by_name
+        if (system := batch_system(configuration, name, cluster)) is not None
+    }
     wanted = _meta_wanted(request)
-    options = tuple(f"--meta-{name}={value}" for name, value in wanted.items())
+    options: tuple[str, ...] = tuple(f"--meta-{name}={value}" for name, value in wanted.items())
+    for system in dict.fromkeys(systems_by_service.values()):  # one scheduler per cluster
+        dask = [name for name, named in systems_by_service.items() if named == system]
+        options += (f"{_WORKER_JOBS_OPTION}={system}", *(f"--worker-jobs-of={name}" for name in dask))
     targets = cluster_targets(configuration, cluster)
     known = list(configuration.clusters.clusters)
     filters = request.filters()
@@ -443,13 +467,18 @@ def _act_on_cluster(
     outcome = Outcome()
     report = Report(name_hosts=False)
     again: dict[str | None, list[str]] = {}
+    old_servers: set[str | None] = set()
     for index, target in enumerate(targets):
         ps_call, ps_answer, acted = calls[2 * index], answers[2 * index], answers[2 * index + 1]
         chosen: list[str] = []
 
         def take(row: dict[str, Any], chosen: list[str] = chosen) -> bool:
             if row.get("cluster") == request.cluster and filters.keep(row):
-                chosen.append(str(row["key"]))
+                key = str(row["key"])
+                chosen.append(key)
+                system = systems_by_service.get(str(row.get("service")))
+                if system is not None:
+                    selected.batch_systems[key] = system
             return False  # keys are collected here, not as rows
 
         rows: list[dict[str, Any]] = []
@@ -468,9 +497,10 @@ def _act_on_cluster(
             report.fail(str(exc), exc.exit_code)
             chosen.clear()
         picked: set[str] = set()  # what the helper acted on (never named a second time)
-        if isinstance(acted, dispatch.Result) and not (
-            acted.rc != 0 and any(text in acted.stderr for text in _NO_META_OPTION)
-        ):
+        refused = _refused_option(acted) or _refused_option(acted, _WORKER_JOBS_OPTION)
+        if refused or isinstance(acted, dispatch.NotBatched):  # named below, the old way
+            old_servers.add(target)
+        elif isinstance(acted, dispatch.Result):
             outcome.add(acted)
             picked = {str(row.get("key")) for row in rows if meta_matches(row.get("meta"), wanted)}
             # A service that started between the two calls is in the helper's lines too.
@@ -478,7 +508,7 @@ def _act_on_cluster(
                 named = [line.split(":", 1)[0] for line in acted.stdout.splitlines() if ":" in line]
                 chosen.extend(key for key in named if key not in chosen)
                 picked.update(named)
-        elif isinstance(acted, ServiceError) and not isinstance(acted, dispatch.NotBatched):
+        elif isinstance(acted, ServiceError):
             if not isinstance(ps_answer, ServiceError):  # the same failure is reported once
                 outcome.fail(str(acted), acted.exit_code)
         keys = list(dict.fromkeys(chosen))
@@ -488,9 +518,78 @@ def _act_on_cluster(
         if rest:
             again[target] = rest
     if again:
-        _absorb(outcome, _run_per_target(helper, again, extra))
+        _absorb(outcome, _act_on_keys(helper, again, extra, selected.batch_systems, old_servers))
     selected.problems, selected.exit_code = report.problems, report.exit_code
     return selected, outcome
+
+
+def _act_on_keys(
+    helper: str,
+    by_target: dict[str | None, list[str]],
+    extra: Sequence[str],
+    systems: dict[str, str],
+    old_servers: set[str | None] | frozenset[str | None] = frozenset(),
+) -> Outcome:
+    """rhl-stop/rhl-rm of named keys, one call per host (and batch system): the keys of Dask
+    services on a batch cluster (``systems``: key -> batch system) go with
+    ``--cancel-worker-jobs SYSTEM``, so that the helper reads their scheduler ports, acts and
+    cancels their jobs in the same call. A server that lacks the option (``old_servers``, or
+    refusing it now) gets the old sequence of calls for those keys."""
+    from . import dispatch
+
+    calls: list[dispatch.Call] = []
+    old: dict[str | None, list[str]] = {}
+    plain: dict[str | None, list[str]] = {}
+    for target, keys in by_target.items():
+        groups: dict[str | None, list[str]] = {}
+        for key in keys:
+            if key in systems and target in old_servers:
+                old.setdefault(target, []).append(key)
+            elif key in systems:
+                groups.setdefault(systems[key], []).append(key)
+            else:
+                plain.setdefault(target, []).append(key)
+        for system, grouped in groups.items():
+            args = (f"{_WORKER_JOBS_OPTION}={system}", *extra, *grouped)
+            calls.append(dispatch.Call(target, helper, args))
+    calls.extend(dispatch.Call(target, helper, (*extra, *keys)) for target, keys in plain.items())
+    outcome = Outcome()
+    for call, result in zip(calls, dispatch.run_many(calls)):
+        asked = bool(call.args) and call.args[0].startswith(f"{_WORKER_JOBS_OPTION}=")
+        if asked and _refused_option(result, _WORKER_JOBS_OPTION):
+            old.setdefault(call.target, []).extend(call.args[len(extra) + 1 :])
+        elif isinstance(result, ServiceError):
+            outcome.fail(str(result), result.exit_code)
+        else:
+            outcome.add(result)
+    if old:
+        _absorb(outcome, _old_server_way(helper, old, extra, systems))
+    return outcome
+
+
+def _old_server_way(
+    helper: str, by_target: dict[str | None, list[str]], extra: Sequence[str], systems: dict[str, str]
+) -> Outcome:
+    """For a server without ``--cancel-worker-jobs`` (remote-http-launcher 0.4.5, an earlier
+    build): ``rhl-stop``: the scheduler ports first (rhl-jobs), the stop, then the jobs still
+    connecting to the ports of the stopped keys (rhl-jobs --cancel --port); ``rhl-rm``: the
+    jobs by key (rhl-jobs --cancel), then the removal."""
+    from . import workerjobs
+
+    if helper == "rhl-stop":
+        ports, problems = workerjobs.ports_before_stop(by_target, systems)
+        outcome = _run_per_target(helper, by_target, extra)
+        _absorb(outcome, Outcome(problems=problems))
+        stopped = {key: where for key, where in ports.items() if _stopped(outcome, key)}
+        if stopped:
+            lines, problems = workerjobs.cancel_leftovers(stopped)
+            _absorb(outcome, Outcome(lines=lines, problems=problems, exit_code=1 if problems else 0))
+        return outcome
+    lines, problems = workerjobs.cancel_by_key(by_target, systems)
+    outcome = _run_per_target(helper, by_target, extra)
+    outcome.lines[:0] = lines
+    outcome.problems.extend(problems)
+    return outcome
 
 
 def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: Sequence[str] = ()) -> Outcome:
@@ -508,33 +607,24 @@ def _run_per_target(helper: str, selected: dict[str | None, list[str]], extra: S
 
 def stop(request: Request) -> Outcome:
     """Stop the selected services (SIGINT, SIGTERM, SIGKILL, per rhl-stop); their client
-    connection files are marked stale and their SSH tunnels closed. ``--cluster``: one round
-    trip per host (:func:`_act_on_cluster`)."""
-    from . import clientstate, workerjobs
+    connection files are marked stale and their SSH tunnels closed; the worker jobs of Dask
+    services on batch clusters are cancelled by the same rhl-stop call. One round trip per
+    host (:func:`_act_on_cluster`, :func:`_act_on_keys`)."""
+    from . import clientstate
     from .hosts import cluster_targets
 
-    acted = None
     if request.cluster and not request.service:
         require_target(request)
         configuration = load(request)
         targets = cluster_targets(configuration, request.cluster)
         hosts: dict[str | None, list[str]] = {target: [] for target in targets}
         with _stop_progress(hosts, request.cluster):
-            acted = _act_on_cluster(request, configuration, "rhl-stop", ())
-    if acted is not None:  # selected and stopped in one round trip per host
-        selected, outcome = acted
-        ports: dict[str, tuple[str | None, str, int]] = {}
-        problems: list[str] = []
+            selected, outcome = _act_on_cluster(request, configuration, "rhl-stop", ())
     else:
         selected = select(request)
-        ports, problems = workerjobs.ports_before_stop(selected.by_target, selected.batch_systems)
         with _stop_progress(selected.by_target):
-            outcome = _run_per_target("rhl-stop", selected.by_target)
-    _absorb(outcome, Outcome(problems=selected.problems + problems, exit_code=selected.exit_code))
-    stopped = {key: where for key, where in ports.items() if _stopped(outcome, key)}
-    if stopped:
-        lines, problems = workerjobs.cancel_leftovers(stopped)
-        _absorb(outcome, Outcome(lines=lines, problems=problems, exit_code=1 if problems else 0))
+            outcome = _act_on_keys("rhl-stop", selected.by_target, (), selected.batch_systems)
+    _absorb(outcome, Outcome(problems=selected.problems, exit_code=selected.exit_code))
     for keys in selected.by_target.values():
         for key in keys:
             if _stopped(outcome, key):
@@ -602,21 +692,14 @@ def rm(request: Request, *, client: bool, server: bool, force: bool = False) -> 
     configuration = load(request)
     outcome = Outcome()
     if server:
-        from . import workerjobs
-
+        # One round trip per host; the worker jobs of Dask services are cancelled by the same
+        # rhl-rm call, before the state files holding their scheduler port go.
         extra = ["--server", "--force"] if force else ["--server"]
-        acted = None
         if request.cluster and not request.service:
-            acted = _act_on_cluster(request, configuration, "rhl-rm", extra)
-        if acted is not None:  # selected and removed in one round trip per host
-            selected, part = acted
+            selected, part = _act_on_cluster(request, configuration, "rhl-rm", extra)
         else:
             selected = select(request, configuration)
-            # Before the state files go: they hold the scheduler port the worker jobs connect to.
-            lines, problems = workerjobs.cancel_by_key(selected.by_target, selected.batch_systems)
-            part = _run_per_target("rhl-rm", selected.by_target, extra)
-            part.lines[:0] = lines
-            part.problems.extend(problems)
+            part = _act_on_keys("rhl-rm", selected.by_target, extra, selected.batch_systems)
         _absorb(part, Outcome(problems=selected.problems, exit_code=selected.exit_code))
         _absorb(outcome, part)
         if part.exit_code and request.service and client:

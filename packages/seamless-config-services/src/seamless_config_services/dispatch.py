@@ -274,6 +274,44 @@ def _is_session(call: Call) -> bool:
     return call.helper == BATCH_HELPER and call.args == SESSION_ARGS
 
 
+#: The argument prefix of :func:`each_call`: an option of the batch, not a line of it.
+EACH_OPTION = "--each="
+#: The word of a template call's arguments that each selected key replaces.
+KEY_WORD = "{key}"
+
+
+def each_call(
+    target: str, wanted: dict[str, str], template: Call, *, except_keys: Sequence[str] = ()
+) -> Call:
+    """``rhl-batch --each``: ``template`` (a call whose arguments hold the word ``{key}``) for
+    every state key on ``target`` whose meta ``wanted`` picks (``--meta-FIELD VALUE``, the
+    rule of ``rhl-stop --meta-cluster``), the ``except_keys`` left out. Its outcome is an
+    :class:`Expanded`: one answer per selected key, each the answer of the call with the key
+    in place of ``{key}`` (:func:`send_ahead` keeps them as such). ``batch_only``: a host
+    without ``rhl-batch`` is asked nothing (:class:`NotBatched`)."""
+    from remote_http_launcher.selection import META_FIELDS
+
+    words = [f"--meta-{name} {_transport.quote_word(wanted[name])}" for name in META_FIELDS if name in wanted]
+    words += [f"--except {_transport.quote_word(key)}" for key in except_keys]
+    line = _transport.command_line([template.helper, *template.args], expand_home=True)
+    return Call(target, BATCH_HELPER, (EACH_OPTION + " ".join([*words, line]),), batch_only=True)
+
+
+def _is_each(call: Call) -> bool:
+    return call.helper == BATCH_HELPER and len(call.args) == 1 and call.args[0].startswith(EACH_OPTION)
+
+
+class Expanded(Result):
+    """The answer of an :func:`each_call`: ``answers``, one per key the host selected (in its
+    file order), each the :class:`Result` (or error) of the call naming that key."""
+
+    __slots__ = ("answers",)
+
+    def __init__(self, call: Call, answers: list[Outcome]) -> None:
+        super().__init__(call, 0, "", "")
+        self.answers = answers
+
+
 def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
     """All ``calls`` (to ``target``) in one ``rhl-batch`` invocation: one SSH session. A
     :func:`session_call` among them adds ``--session``; its answer is the last record."""
@@ -281,11 +319,15 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
 
     asked = list(calls)
     sessions = [c for c in asked if _is_session(c)]
-    calls = [c for c in asked if not _is_session(c)]
+    eaches = [c for c in asked if _is_each(c)]
+    calls = [c for c in asked if not _is_session(c) and not _is_each(c)]
     lines = [_transport.command_line([c.helper, *c.args], expand_home=True) for c in calls]
+    if not lines:  # rhl-batch needs one CMDLINE: nothing here worth a batch of its own
+        raise _NotABatchAnswer(remember=False)
     link = host_transport(target)
+    options = [*(SESSION_ARGS if sessions else ()), *(c.args[0] for c in eaches)]
     try:
-        done = link.run([BATCH_HELPER, *(SESSION_ARGS if sessions else ()), *lines], timeout=timeout)
+        done = link.run([BATCH_HELPER, *options, *lines], timeout=timeout)
     except _transport.TransportError as exc:
         error = ServiceError(f"{BATCH_HELPER} on {target}: {exc}")
         return [error for _call in asked]
@@ -293,9 +335,12 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
         unreachable = HostUnreachable(unreachable_message(target, done.error_line()))
         return [unreachable for _call in asked]
     if done.rc != 0:
-        # 127: no rhl-batch (0.4.5); 77: a guard refused it (unknown helper, or one line
-        # refused: then each call gets its own answer); anything else: not our rhl-batch.
-        raise _NotABatchAnswer(remember=f"{BATCH_HELPER}: line " not in _text(done.stderr))
+        # 127: no rhl-batch (0.4.5); 77: a guard refused it (unknown helper, or one line or
+        # template refused: then each call gets its own answer); else: not our rhl-batch.
+        stderr = _text(done.stderr)
+        raise _NotABatchAnswer(
+            remember=f"{BATCH_HELPER}: line " not in stderr and f"{BATCH_HELPER}: --each " not in stderr
+        )
     records = []
     for line in done.stdout.splitlines():
         if not line.strip():
@@ -315,8 +360,23 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
         answer = Result(sessions[0], 0, json.dumps(last["session"]), "")
     if not all(isinstance(record.get("rc"), int) for record in records):
         raise _NotABatchAnswer(remember=True)
+    expanded = [record for record in records if "each" in record]
+    records = [record for record in records if "each" not in record]
     if len(records) != len(calls):
         raise _NotABatchAnswer(remember=True)
+    each_answers: list[list[Outcome]] = [[] for _call in eaches]
+    for record in expanded:
+        index, argv = record.get("each"), record.get("argv")
+        if not isinstance(index, int) or not 0 <= index < len(eaches) or not isinstance(argv, list):
+            raise _NotABatchAnswer(remember=True)
+        if not argv or not all(isinstance(word, str) for word in argv):
+            raise _NotABatchAnswer(remember=True)
+        named = Call(target, argv[0], tuple(argv[1:]))
+        result = Result(named, record["rc"], str(record.get("stdout") or ""), str(record.get("stderr") or ""))
+        try:
+            each_answers[index].append(_diagnose(result))
+        except ServiceError as exc:
+            each_answers[index].append(exc)
     outcomes: list[Outcome] = []
     for call, record in zip(calls, records):
         result = Result(call, record["rc"], str(record.get("stdout") or ""), str(record.get("stderr") or ""))
@@ -325,7 +385,11 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
         except ServiceError as exc:
             outcomes.append(exc)
     answers = iter(outcomes)
-    return [answer if _is_session(call) else next(answers) for call in asked]
+    templates = iter(Expanded(call, found) for call, found in zip(eaches, each_answers))
+    return [
+        answer if _is_session(call) else next(templates) if _is_each(call) else next(answers)
+        for call in asked
+    ]
 
 
 def _run_host(target: str, calls: Sequence[Call], timeout: float | None) -> list[Outcome]:
@@ -413,7 +477,12 @@ def send_ahead(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT, keep: bo
     with _SENT_AHEAD_LOCK:
         _sent_at = time.monotonic()
         for call, outcome in zip(remote, outcomes):
-            if not isinstance(outcome, NotBatched):
+            if isinstance(outcome, Expanded):  # each key's answer, as that call's own
+                for answer in outcome.answers:
+                    named = answer.call if isinstance(answer, Result) else None
+                    if named is not None:
+                        _SENT_AHEAD.setdefault((named.target, named.helper, named.args), []).append(answer)
+            elif not isinstance(outcome, NotBatched):
                 _SENT_AHEAD.setdefault((call.target, call.helper, call.args), []).append(outcome)
 
 

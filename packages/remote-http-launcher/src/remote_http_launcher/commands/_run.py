@@ -82,11 +82,11 @@ def parse(name: str, argv: Sequence[str]) -> dict[str, Any]:
 
 
 def _body(entry: Command) -> Any:
-    import importlib
-
     assert entry.body is not None, entry.name
     module, _, function = entry.body.partition(":")
-    return getattr(importlib.import_module(module), function)
+    # importlib.import_module for an absolute name, without importing importlib (and warnings)
+    __import__(module)
+    return getattr(sys.modules[module], function)
 
 
 def run_parsed(name: str, values: dict[str, Any]) -> int:
@@ -153,9 +153,9 @@ def invoke(
     if stdout is None and stderr is None:
         return run_argv(name, argv)
     if not _LOCK:
-        import threading
+        import _thread  # threading.RLock is this one; ``threading`` itself costs a launch 0.7 ms
 
-        _LOCK.append(threading.RLock())
+        _LOCK.append(_thread.RLock())
     import io
 
     target_out = stdout if stdout is not None else sys.stdout

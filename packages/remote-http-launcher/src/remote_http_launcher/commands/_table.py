@@ -154,6 +154,30 @@ def _meta_options(verb: str) -> tuple[Option, ...]:
     )
 
 
+def _worker_job_options(when: str) -> tuple[Option, ...]:
+    """rhl-stop/rhl-rm: cancel the batch jobs of Dask services' workers in the same call
+    (``bodies.stop.run``; the rules of rhl-jobs --cancel)."""
+    return (
+        Option(
+            ("--cancel-worker-jobs",),
+            "cancel_worker_jobs",
+            "value",
+            metavar="SYSTEM",
+            help=(
+                f"{when} cancel the SYSTEM batch jobs (slurm, oar, or a plugin's) whose Dask worker"
+                " connects to each key's scheduler port, as rhl-jobs --cancel does."
+            ),
+        ),
+        Option(
+            ("--worker-jobs-of",),
+            "worker_jobs_of",
+            "multi",
+            metavar="SERVICE",
+            help="With --cancel-worker-jobs: only for keys whose state meta names this service.",
+        ),
+    )
+
+
 _TABLE = (
     Command(
         "rhl-ps",
@@ -306,7 +330,12 @@ _TABLE = (
             "--meta-cluster NAME (narrowed by the other --meta-* options) also stops every service "
             "whose state file's meta names a service and that cluster (and each field given, exactly)"
             ": what seamless-service-stop --cluster sends, so that one call selects and stops. A "
-            "state file without such meta is picked only by its KEY."
+            "state file without such meta is picked only by its KEY.\n\n"
+            "--cancel-worker-jobs SYSTEM: each key's scheduler port is read before the stop; after"
+            " it, the batch jobs still connecting to the port of each key that is gone are cancelled"
+            " (only this user's jobs; refused for a port a running service uses), one line each "
+            "after the stop lines: '<key>: cancelled N worker jobs (ids)'. A failure to cancel is "
+            "one line on stderr and exit 1."
         ),
         options=(
             Option(
@@ -330,6 +359,7 @@ _TABLE = (
                 help="How long to wait after SIGTERM.",
             ),
             *_meta_options("stop"),
+            *_worker_job_options("After the stop:"),
         ),
         arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "every key stopped or already gone", 1: "usage error, a key could not be stopped"},
@@ -344,13 +374,17 @@ _TABLE = (
             "rhl-stop, or pass --force.\n\n"
             "--meta-cluster NAME (narrowed by the other --meta-* options) also removes the state of "
             "every service whose server state file's meta names a service and that cluster (and each"
-            " field given, exactly), as rhl-stop does."
+            " field given, exactly), as rhl-stop does.\n\n"
+            "--cancel-worker-jobs SYSTEM (server state only): first cancel the batch jobs whose "
+            "worker connects to each key's scheduler port, as rhl-jobs --cancel KEY does, one line "
+            "each before the removal lines: '<key>: cancelled N worker jobs (ids)'."
         ),
         options=(
             Option(("--client",), "client", "flag", help="Remove client connection files."),
             Option(("--server",), "server", "flag", help="Remove server state files."),
             Option(("--force",), "force", "flag", help="Remove server state even if its service still runs."),
             *_meta_options("remove"),
+            *_worker_job_options("Before removing server state:"),
         ),
         arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "removed or not present", 1: "usage error, refused or failed removal"},
@@ -709,10 +743,25 @@ _TABLE = (
             "SSH_ORIGINAL_COMMAND is set) and plain: without rhl-guard and when PATH starts with the "
             "seeds' prepend ($HOME/miniforge3/bin:$HOME/miniconda3/bin:), what 'rhl-ps --version' "
             "answers on the PATH without it (argv, rc, stdout, stderr; rc 127 when not found), else "
-            "null. What seamless-service-doctor asks in the same round trip as its rhl-ps."
+            "null. What seamless-service-doctor asks in the same round trip as its rhl-ps.\n\n"
+            "--each=TEMPLATE (repeatable; with '=', as TEMPLATE starts with '-'): '--meta-cluster NAME"
+            " [--meta-FIELD NAME]... [--except KEY]... CMDLINE', where CMDLINE holds the word {key}: "
+            "CMDLINE runs once for every server"
+            " state file whose meta the --meta-* options pick, as rhl-stop --meta-cluster picks them "
+            "(in file order, the --except keys left out), with {key} replaced by its key. The "
+            "selection is made once, before any line runs; each such line is parsed (under rhl-guard"
+            " decided) as if it came alone, after the CMDLINEs, and its object also has each (the "
+            "template's index, from 0) and key. A template is checked even when it selects nothing."
         ),
         options=(
             Option(("--session",), "session", "flag", help="Also print what this SSH session looks like."),
+            Option(
+                ("--each",),
+                "each",
+                "multi",
+                metavar="TEMPLATE",
+                help="Also run a command line for every state key a meta selection picks.",
+            ),
         ),
         arguments=(Argument("lines", metavar="CMDLINE...", nargs=-1),),
         usage_exit_code=2,

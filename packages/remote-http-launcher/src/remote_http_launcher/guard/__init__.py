@@ -351,7 +351,9 @@ def _run_helper(outcome: Outcome, policy: _Policy) -> int:
 
         items = [([o.helper or "", *o.argv], o.values) for o in outcome.inner]
         session = bool((outcome.values or {}).get("session"))
-        return run_reporting(helper, 2, lambda: run_items(items, session=session, guarded=True))
+        return run_reporting(
+            helper, 2, lambda: run_items(items, session=session, guarded=True, tags=outcome.tags)
+        )
     return run_parsed(helper, outcome.values or {})
 
 

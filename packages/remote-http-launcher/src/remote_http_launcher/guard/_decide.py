@@ -48,7 +48,7 @@ _ASSIGNMENT_SPECIALS = frozenset("${}")
 class Outcome:
     """What :func:`decide` concluded. ``reason`` is None when the command is accepted."""
 
-    __slots__ = ("argv", "helper", "inner", "paths", "reason", "values")
+    __slots__ = ("argv", "helper", "inner", "paths", "reason", "tags", "values")
 
     def __init__(
         self,
@@ -63,8 +63,11 @@ class Outcome:
         self.argv = argv or []
         self.values = values
         self.paths = paths or []
-        #: For ``rhl-batch``: the accepted outcome of every line, in order.
+        #: For ``rhl-batch``: the accepted outcome of every line, in order (the lines, then
+        #: the lines expanded from ``--each``)...
         self.inner: list[Outcome] = []
+        #: ... and the ``--each`` tag of each: None for a line, (template index, key).
+        self.tags: list[tuple[int, str] | None] = []
 
     @property
     def accepted(self) -> bool:
@@ -185,25 +188,47 @@ def _decide_batch(
     """``rhl-batch LINE...``: every line is decided exactly as if it came alone (same table,
     parser, path policy, local hosts); the first refused line refuses the whole batch, so
     nothing runs. A line must also be one that ``rhl-batch`` itself would run (no nested batch,
-    no ``rhl-launch-service``, no ``rhl-logs --follow``, no ``NAME=value`` prefix)."""
-    from ..commands._batch import follows, split_line
+    no ``rhl-launch-service``, no ``rhl-logs --follow``, no ``NAME=value`` prefix).
+
+    ``--each`` templates are expanded here, once (the state files of ``state_base``, which the
+    helpers read too), and every expanded line is decided as a line; so is each template with
+    a placeholder key (refused even when it selects nothing). What runs is what was decided."""
+    import os
+
+    from ..commands._batch import expand_each, follows, quote_line, split_line
     from ..errors import UsageProblem
 
-    lines: tuple[str, ...] = values["lines"]
-    inner: list[Outcome] = []
-    for line in lines:
+    def line_outcome(line: str, label: str) -> Outcome:
         outcome = decide(line, policy, state_base, _in_batch=True)
         if outcome.reason is not None:
-            raise _Rejected(f"rhl-batch: line {line!r}: {outcome.reason}")
+            raise _Rejected(f"rhl-batch: {label}: {outcome.reason}")
         assert outcome.helper is not None
         try:
             split_line(line, TABLE)  # what a batch refuses beyond a lone call (NAME=value, nesting)
         except UsageProblem as exc:
             raise _Rejected(f"rhl-batch: {exc.message}") from None
         if follows(outcome.helper, outcome.values):
-            raise _Rejected(f"rhl-batch: line {line!r}: rhl-logs --follow cannot run inside rhl-batch")
-        inner.append(outcome)
+            raise _Rejected(f"rhl-batch: {label}: rhl-logs --follow cannot run inside rhl-batch")
+        return outcome
+
+    lines: tuple[str, ...] = values["lines"]
+    inner = [line_outcome(line, f"line {line!r}") for line in lines]
+    tags: list[tuple[int, str] | None] = [None] * len(inner)
+    templates: tuple[str, ...] = values.get("each") or ()
+    if templates:
+        base = state_base or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+        try:
+            checks, expanded = expand_each(templates, os.path.join(base, "server"))
+        except UsageProblem as exc:
+            raise _Rejected(f"rhl-batch: {exc.message}") from None
+        for template, words in zip(templates, checks):
+            line_outcome(quote_line(words), f"--each {template!r}")
+        for tag, words in expanded:
+            line = quote_line(words)
+            inner.append(line_outcome(line, f"line {line!r} (--each {templates[tag[0]]!r})"))
+            tags.append(tag)
     # --session only reports on the session (no path, no helper): nothing more to decide.
     accepted = Outcome(None, "rhl-batch", argv, dict(values), [p for o in inner for p in o.paths])
     accepted.inner = inner
+    accepted.tags = tags
     return accepted

@@ -94,7 +94,7 @@ def launch(
             launch_args = (args, environment, content, reuse.local_facts(configuration))
         reuse.remember(directory, config, sig, overrides, plan, launch_args)
     if as_json:
-        import json
+        from ..jsontext import dumps  # json.dumps(payload, sort_keys=True), without json
 
-        sys.stdout.write(json.dumps(payload, sort_keys=True) + "\n")
+        sys.stdout.write(dumps(payload) + "\n")
     return 0

@@ -12,7 +12,6 @@ leader PID. Install our helpers on the server for the race-free path.
 
 from __future__ import annotations
 
-import json
 import time
 
 from . import client_check
@@ -34,6 +33,8 @@ def where(executor: Executor) -> str:
 
 def launch_arguments(config: Configuration) -> list[str]:
     """The ``rhl-launch-service`` options every launch sends (0.4.5's helper knows them all)."""
+    import json  # not at module level: a launch from the cached plan never imports json
+
     args = ["--key", config.key, "--workdir", config.workdir, "--network-interface", config.network_interface]
     if config.conda:
         args += ["--conda-env", config.conda]
@@ -52,6 +53,8 @@ def _inspect(executor: Executor, key: str) -> tuple[float | None, dict[str, Any]
     result = executor.call("rhl-inspect", [key, "--with-mtime"], timeout=60)
     if result.rc != 0:
         return None, None
+    import json
+
     try:
         value = json.loads(result.stdout)
     except ValueError:
@@ -142,6 +145,8 @@ def _ensure_conda(executor: Executor, config: Configuration, observer: Observer)
         if cached.rc != 0:
             raise LauncherError(f"conda is not usable on {executor.name}: {cached.last_error_line()}")
         info = executor.call("rhl-conda-info", [], timeout=120)
+    import json
+
     try:
         cache = json.loads(info.stdout)
         envs = [str(e) for e in cache.get("envs", [])]

@@ -12,13 +12,14 @@ before PyYAML is ever imported; the sequence loads the configuration only if the
 
 Any doubt (no entry, a changed file, other overrides, an unreadable entry) is a miss: the
 configuration is parsed first, exactly as without a cache. This module imports only
-``binascii``, ``json`` and ``os`` (and :mod:`..transport` for a pre-connect).
+``binascii`` and ``os``, and reads and writes JSON through the C codec (:mod:`..jsontext`,
+:func:`..state.loads_strict`): ``import json`` (with ``re`` and ``enum``) costs more than a
+cold launch's whole remaining work in this process. :mod:`..transport` only for a pre-connect.
 """
 
 from __future__ import annotations
 
 import binascii
-import json
 import os
 
 TYPE_CHECKING = False
@@ -203,9 +204,11 @@ def lookup(
     """The cached plan of ``config_path`` if its entry matches the file and ``overrides``;
     else None. The entry's ``ssh_target`` gets a pre-connect only once the sequence needs it."""
     try:
+        from ..state import loads_strict
+
         entry_path, real = cache_path(directory, config_path)
-        with open(entry_path, encoding="utf-8") as handle:
-            entry = json.load(handle)
+        with open(entry_path, "rb") as handle:
+            entry = loads_strict(handle.read())
         if entry.get("path") != real or entry.get("signature") != sig or entry.get("overrides") != overrides:
             return None
         ssh_target = entry.get("ssh_target")
@@ -268,7 +271,7 @@ def remember(
 
     ``sig`` is the file's signature taken *before* it was parsed, so an edit made meanwhile
     makes the entry miss instead of answering for the old content."""
-    from .. import paths, state
+    from .. import jsontext, paths, state
 
     try:
         path, real = cache_path(directory, config_path)
@@ -277,8 +280,8 @@ def remember(
         if launch is not None:
             args, environment, content, facts = launch
             record["launch"] = {"args": args, "environment": environment, "content": content, "facts": facts}
-        state.write_atomic(path, json.dumps(record, sort_keys=True).encode(), 0o600)
-    except OSError:
+        state.write_atomic(path, jsontext.dumps(record).encode(), 0o600)
+    except (OSError, ValueError):  # ValueError: a NaN in the facts (never read back)
         pass
 
 

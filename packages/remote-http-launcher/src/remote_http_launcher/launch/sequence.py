@@ -20,10 +20,9 @@ through it too.
 
 from __future__ import annotations
 
-import json
 import os
 
-from .. import paths, state
+from .. import jsontext, paths, state
 from . import client_check, compat
 from .compat import launch_arguments
 from .errors import LauncherError, LaunchFailed
@@ -103,8 +102,8 @@ def await_arguments(
 def _json_line(result: HelperResult) -> dict[str, Any] | None:
     for line in reversed(result.stdout.splitlines()):
         if line.startswith("{"):
-            try:
-                value = json.loads(line)
+            try:  # json's C scanner without importing json (re, enum): jsontext
+                value = state.loads_strict(line)
             except ValueError:
                 return None
             return value if isinstance(value, dict) else None
@@ -342,10 +341,11 @@ def run(
             )
         observer.phase("local_validate", "ok")
         try:
-            state.write_atomic(client_file, json.dumps(payload).encode(), 0o600)
-        except OSError as exc:
+            # json.dumps(payload) to the byte (0.4.5's format), without importing json
+            state.write_atomic(client_file, jsontext.dumps(payload, sort_keys=False).encode(), 0o600)
+        except (OSError, ValueError) as exc:  # ValueError: NaN, which no reader would accept
             raise LauncherError(
-                f"cannot write connection file {client_file}: {exc.strerror or exc}"
+                f"cannot write connection file {client_file}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
     observer.finish(outcome)
     return payload

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remote_http_launcher import paths, state
 
@@ -76,16 +76,21 @@ def _diagnose(request: Any, progress: Any) -> Report:
     # Without --stage the doctor looks at the whole project: every stage's instance found on
     # the hosts is checked (a corrupt or crashed stage must not hide behind an OK verdict).
     every_stage = request.stage is None
-    hosts = probe.probe_hosts(targets, _known_calls(resolutions, every_stage))
+    ahead = _known_calls(resolutions, every_stage) + _revealed_calls(
+        resolutions, left_out, targets, selection, every_stage
+    )
+    hosts = probe.probe_hosts(targets, ahead)
     known = list(configuration.clusters.clusters)
     services = _services(
         resolutions, hosts, selection, request.service, known, every_stage, _stage_resolver(request)
     )
     progress.step(lambda t: f"doctor: 2-4. reading service state, log tails and persistent data ({t:.1f} s)")
-    ahead = [w.call() for w in _stage_walks(services, hosts)[1]] if every_stage else []
-    probe.run_planned(probe.plan_calls([s for s in services if hosts[s.target].helpers_ok]), ahead)
-    if every_stage:
-        _stage_directories(services, hosts, _stage_resolver(request))
+    stage_walks = _stage_walk_outcomes(services, hosts) if every_stage else None
+    if stage_walks is not None:
+        _take_stage_rows(services, stage_walks)
+    probe.run_planned(probe.plan_calls([s for s in services if hosts[s.target].helpers_ok]))
+    if stage_walks is not None:
+        _stage_directories(services, stage_walks, _stage_resolver(request))
     _runtimes(services)
 
     facts = Facts(
@@ -161,19 +166,112 @@ def _known_calls(resolutions: list[Any], every_stage: bool) -> list[dispatch.Cal
     return calls
 
 
-def _stage_directories(
-    services: list[probe.Service],
-    hosts: dict[str | None, probe.Host],
-    resolve_other: Callable[[dict[str, Any]], Any],
-) -> None:
-    """The whole project's data: the ``STAGE-*`` data directories inside each persistent
-    service's project directory whose stage has no instance on the hosts (its state removed,
-    or never kept) become services of their own, so that check 4 judges their cached data."""
+def _revealed_calls(
+    resolutions: list[Any],
+    left_out: dict[str, str],
+    targets: list[str | None],
+    selection: dict[str, Any],
+    every_stage: bool,
+) -> list[dispatch.Call]:
+    """What the doctor asks of the instances that only the hosts' rows reveal (other stages,
+    ``ro`` ones, other frontends'), before the rows are known: per remote host and service
+    type, ``rhl-batch --each`` templates of the key-form checks (:func:`.probe.keyed_calls`,
+    with the type's own handshake path) and of the log tail, for every state file whose meta
+    names the selection (the rule of ``rhl-stop --meta-cluster``), the configured keys left
+    out (their calls are in :func:`_known_calls`). The host expands them in the same batch
+    as its ``rhl-ps``, each expanded line answered as the call naming its key: one round trip
+    (a host without ``rhl-batch`` is asked nothing here; :func:`.probe.plan_calls` asks it
+    later, one call at a time, as before)."""
+    handshakes: dict[str, Any] = {}
+    for resolution in resolutions:
+        handshakes.setdefault(resolution.service, probe.handshake_of(resolution.launcher_config))
+    names = [*handshakes, *(name for name in left_out if name not in handshakes)]
+    fields = ("project", "subproject") if every_stage else ("project", "subproject", "stage")
+    narrow = {name: str(selection[name]) for name in fields if selection.get(name)}
+    calls: list[dispatch.Call] = []
+    for target in targets:
+        if target is None:
+            continue  # a local call costs no round trip: asked when the rows say so
+        configured = [r.key for r in resolutions if r.ssh_target == target]
+        for name in names:
+            wanted = {"cluster": str(selection["cluster"]), "service": name, **narrow}
+            templates = [
+                *probe.keyed_calls(target, dispatch.KEY_WORD, handshakes.get(name)),
+                dispatch.Call(target, "rhl-logs", (dispatch.KEY_WORD, "--tail", str(probe.LOG_TAIL))),
+            ]
+            calls += [dispatch.each_call(target, wanted, t, except_keys=configured) for t in templates]
+    return calls
+
+
+if TYPE_CHECKING:
+    #: The stage walks of :func:`_stage_walk_outcomes`: (base services, walks, their outcomes).
+    StageWalks = tuple[list[probe.Service], list[Any], list[dispatch.Outcome]]
+
+
+def _stage_walk_outcomes(services: list[probe.Service], hosts: dict[str | None, probe.Host]) -> StageWalks:
+    """The project directories' stage walks (:func:`_stage_walks`; on our servers the first
+    batch answered them), asked again without ``--size`` where a 0.4.5 helper lacks it."""
     base, walks = _stage_walks(services, hosts)
     outcomes = dispatch.run_many([w.call() for w in walks])
     retry = [i for i, o in enumerate(outcomes) if dispatch.lacks_size_option(o)]
     for index, outcome in zip(retry, dispatch.run_many([walks[i].call(with_size=False) for i in retry])):
         outcomes[index] = outcome
+    return base, walks, outcomes
+
+
+def _stage_row(svc: probe.Service, stage_walks: StageWalks) -> tuple[dispatch.Result, dict[str, Any]] | None:
+    """The row of ``svc``'s data directory in a stage walk, when ``svc`` is another stage's
+    instance whose own walk would be that directory with the same options (the
+    ``STAGE-<stage>`` child of a walked project directory): the same row
+    (:func:`remote_http_launcher.persistent.directory_row` at any level), no call of its own."""
+    stage = svc.resolution.meta.get("stage") if svc.resolution is not None else None
+    if not stage or svc.walk_call is None or svc.walk_result is not None:
+        return None
+    own = svc.walk_call.args
+    for base, outcome in zip(stage_walks[0], stage_walks[2]):
+        if (
+            base.target != svc.target
+            or base.service != svc.service
+            or not isinstance(outcome, dispatch.Result)
+        ):
+            continue
+        walked = outcome.call.args
+        if (
+            outcome.rc != 0
+            or own[3:-1] != walked[3:-1]
+            or own[-1] != f"{walked[-1].rstrip('/')}/STAGE-{stage}"
+        ):
+            continue
+        try:
+            rows = outcome.json_rows()
+        except ServiceError:
+            continue
+        for row in rows:
+            if str(row.get("path") or "").rstrip("/").rsplit("/", 1)[-1] == f"STAGE-{stage}":
+                return outcome, row
+    return None
+
+
+def _take_stage_rows(services: list[probe.Service], stage_walks: StageWalks) -> None:
+    """Instances of other stages take their data directory's row from the stage walk that
+    lists it (:func:`_stage_row`), so they need no walk call of their own (a second round
+    trip: their directories are only known from the rows). One the walk does not list (no
+    such directory, or it lacks the marker) is walked itself, as before."""
+    for svc in services:
+        if svc.row is not None and (found := _stage_row(svc, stage_walks)) is not None:
+            svc.walk_result, row = found
+            svc.walk_call, svc.walk_rows = svc.walk_result.call, [row]
+
+
+def _stage_directories(
+    services: list[probe.Service],
+    stage_walks: StageWalks,
+    resolve_other: Callable[[dict[str, Any]], Any],
+) -> None:
+    """The whole project's data: the ``STAGE-*`` data directories inside each persistent
+    service's project directory whose stage has no instance on the hosts (its state removed,
+    or never kept) become services of their own, so that check 4 judges their cached data."""
+    base, _walks, outcomes = stage_walks
     known = {(s.target, s.service, s.identity.get("stage")) for s in services}
     for svc, outcome in zip(base, outcomes):
         if not isinstance(outcome, dispatch.Result) or outcome.rc != 0:

@@ -1,22 +1,24 @@
 """Gather every fact the checks judge: all SSH calls happen here, the judging is pure.
 
-One round per host when every instance checked is known from the configuration, two when
-the rows reveal more (hosts side by side):
+One round trip per host (hosts side by side):
 
 1. One batch: ``rhl-batch --session 'rhl-ps --json' ...`` with the seeds' PATH prepend (what
    every seamless-service-* command sends): are the helpers installed, the host's state rows,
    and the session record (``dispatch.session_call``): is rhl-guard running the batch, and,
    without a guard, what ``rhl-ps --version`` answers on the PATH *without* the prepend (are
-   the helpers on the default PATH, or only in a conda base that the prepend adds). It opens
-   the SSH master connection a second round shares; exit 255: the host cannot be reached.
-   The same batch carries what the doctor asks of each configured service whatever its row
-   says (``diagnose._known_calls``): the log tail, the data walks, and the row-dependent
-   checks in forms that read the key's state on the host (:func:`keyed_calls`:
-   ``rhl-verify-port --key``, ``rhl-handshake --key``, ``rhl-inspect --runtime KEY``).
-2. Only if needed, one batch of what the rows alone tell it to ask (:func:`plan_calls` takes
-   every answer the first batch already holds): the checks of instances found only on the
-   host (other stages, ``ro``), and the ``HOST PORT`` / URL forms where the key form would not
-   have checked what the row says (:func:`_answered_keyed`).
+   the helpers on the default PATH, or only in a conda base that the prepend adds). Exit
+   255: the host cannot be reached. The same batch carries what the doctor asks of each
+   configured service whatever its row says (``diagnose._known_calls``): the log tail, the
+   data walks, and the row-dependent checks in forms that read the key's state on the host
+   (:func:`keyed_calls`: ``rhl-verify-port --key``, ``rhl-handshake --key``,
+   ``rhl-inspect --runtime KEY``); and, for the instances only the rows reveal (other
+   stages, ``ro``), the same checks and the log tail as ``rhl-batch --each`` templates
+   (``diagnose._revealed_calls``) that the host expands for every state file whose meta names
+   the selection, each expanded line answered as the call naming its key.
+2. :func:`plan_calls` then takes every answer the batch holds; what it still asks (a second
+   round) is only what no template could name: a state file without meta (0.4.5's), another
+   stage's directory missing from the stage walk, a row whose ``HOST PORT`` / URL form would
+   check something else than the key form (:func:`_answered_keyed`).
 
 A host without ``rhl-batch`` (remote-http-launcher 0.4.5) is asked the old way, one call at
 a time: the guard probe ``ssh HOST '# ...'``, a shell comment, which a shell ignores (exit 0)
@@ -361,7 +363,7 @@ def plan_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
                     planned.append((svc, "handshake", svc.handshake_call))
         svc.log_call = Call(svc.target, "rhl-logs", (svc.key, "--tail", str(LOG_TAIL)))
         planned.append((svc, "log", svc.log_call))
-        if svc.walk_call is not None:
+        if svc.walk_call is not None and svc.walk_result is None:  # not taken from a stage walk
             planned.append((svc, "walk", svc.walk_call))
     planned += runtime_calls(services)
     return planned
@@ -391,15 +393,10 @@ def runtime_calls(services: list[Service]) -> list[tuple[Service, str, Call]]:
     return planned
 
 
-def run_planned(planned: list[tuple[Service, str, Call]], ahead: list[Call] | None = None) -> None:
-    """Run the second batch (what the first batch already answered is taken from it:
-    :func:`probe_hosts`); ``ahead``: calls the doctor makes next that do not depend on
-    these answers (the project's stage walks), sent in the same round trip per host unless
-    the first batch carried them."""
+def run_planned(planned: list[tuple[Service, str, Call]]) -> None:
+    """Run the second batch; what the first batch already answered is taken from it
+    (:func:`probe_hosts`): on our servers, everything (nothing is sent)."""
     unique = list({id(call): call for _s, _w, call in planned}.values())  # a shared call runs once
-    ahead = [call for call in ahead or () if not dispatch.answered_ahead(call)]
-    if ahead:
-        dispatch.send_ahead([*unique, *ahead], keep=True)
     answers = dict(zip((id(call) for call in unique), dispatch.run_many(unique)))
     outcomes = [answers[id(call)] for _s, _w, call in planned]
     retry: list[int] = []
@@ -412,7 +409,7 @@ def run_planned(planned: list[tuple[Service, str, Call]], ahead: list[Call] | No
         calls = [Call(c.target, c.helper, tuple(a for a in c.args if a != "--size")) for _s, _w, c in again]
         for (svc, _what, _call), call, outcome in zip(again, calls, dispatch.run_many(calls)):
             svc.walk_call, svc.walk_result = call, outcome
-    for svc in {id(s): s for s, _w, _c in planned}.values():
+    for svc in {id(s): s for s, what, _c in planned if what == "walk"}.values():
         if isinstance(svc.walk_result, dispatch.Result) and svc.walk_result.rc == 0:
             try:
                 svc.walk_rows = svc.walk_result.json_rows()
