@@ -201,7 +201,7 @@ CORPUS = [
     ),
     ("rhl-launch-service --key k --workdir {work}/w -- seamless-jobserver {outside}", "unexpected argument"),
     ("rhl-launch-service --key k --workdir {work}/w -- seamless-jobserver --worker 2", "not one the guard"),
-    ("rhl-launch-service --key k --workdir {work}/w -- seamless-dask-wrapper ~/x::C", "takes no path"),
+    ("rhl-launch-service --key k --workdir {work}/w -- seamless-dask-wrapper ~/x::C", "not a Dask cluster"),
     (
         "rhl-launch-service --key k --workdir {work}/w -- other-service {outside}",
         "(undeclared): path is outside",

@@ -121,7 +121,7 @@ def test_issue_attack_outside_the_roots_is_refused_data_roots(tree: Tree, dry_ru
         # the jobserver and the Dask wrapper take no path at all
         ("seamless-jobserver --workers 2 {outside}", "unexpected argument"),
         ("seamless-jobserver --workers /x", "takes no path"),
-        ("seamless-dask-wrapper {outside}/mod::Cluster --port-range 1 2", "takes no path"),
+        ("seamless-dask-wrapper {outside}/mod::Cluster --port-range 1 2", "not a Dask cluster class"),
         # undeclared services: every path-like word, also inside --opt=value and lists
         ("rhl-example-service {outside}", "(undeclared): path is outside"),
         ("rhl-example-service --out={outside}/x", "(undeclared): path is outside"),

@@ -21,6 +21,10 @@ seamless-dask-wrapper) and what each one is:
 * :data:`READDIRS`: ``;``-separated directories the service reads and serves: each checked as
   ``walk``;
 * :data:`STATE`: the status file: exactly this key's own state file;
+* :data:`CLUSTER`: the Dask wrapper's ``MODULE::SYMBOL``, which it imports and calls: only a
+  cluster class of ``distributed`` or ``dask_jobqueue`` (:data:`DASK_CLUSTER_MODULES`,
+  ``MODULE::NAMECluster``), else the wrapper would import any installed module and call any
+  of its functions that needs no argument;
 * :data:`FLAG`: an option without a value.
 
 A declared service's command line is parsed exactly: only the declared option names, in full
@@ -58,8 +62,12 @@ DATADIR = "datadir"
 DATAFILE = "datafile"
 READDIRS = "readdirs"
 STATE = "state"
+CLUSTER = "cluster"
 FLAG = "flag"
-ARGUMENT_KINDS = (PLAIN, DATADIR, DATAFILE, READDIRS, STATE, FLAG)
+ARGUMENT_KINDS = (PLAIN, DATADIR, DATAFILE, READDIRS, STATE, CLUSTER, FLAG)
+#: The modules whose cluster classes seamless-dask-wrapper may start under the guard: those
+#: of seamless-config-services' schedulers and of their plugins (``dask_jobqueue::PBSCluster``).
+DASK_CLUSTER_MODULES = ("distributed", "dask_jobqueue")
 #: What each kind is called in a refusal.
 _DESCRIPTIONS = {
     PLAIN: "not a path",
@@ -67,6 +75,7 @@ _DESCRIPTIONS = {
     DATAFILE: "data file",
     READDIRS: "read-only directories",
     STATE: "state file",
+    CLUSTER: "Dask cluster",
 }
 HELPER = "rhl-launch-service"
 #: Separators of lists inside one value (the generic rule checks each part too).
@@ -134,9 +143,24 @@ SERVICES: dict[str, ServiceArguments] = {
             "--status-file": (STATE, 1),
             "--timeout": (PLAIN, 1),
         },
-        (PLAIN,),
+        (CLUSTER,),
     ),
 }
+
+
+def dask_cluster_allowed(value: str) -> bool:
+    """``MODULE::NAMECluster``, MODULE one of :data:`DASK_CLUSTER_MODULES` exactly (no
+    submodule), NAME an ASCII identifier not starting with ``_``."""
+    module, separator, symbol = value.partition("::")
+    return (
+        bool(separator)
+        and module in DASK_CLUSTER_MODULES
+        and symbol.isascii()
+        and symbol.isidentifier()
+        and symbol.endswith("Cluster")
+        and symbol != "Cluster"
+        and not symbol.startswith("_")
+    )
 
 
 def names_a_path(value: str) -> bool:
@@ -195,6 +219,11 @@ class _Context:
             return
         if kind == STATE:
             self.state(word, value)
+            return
+        if kind == CLUSTER:
+            if not dask_cluster_allowed(value):
+                modules = " or ".join(f"{module}::NAMECluster" for module in DASK_CLUSTER_MODULES)
+                raise self.refuse(word, what, f"not a Dask cluster class the guard allows ({modules})")
             return
         if kind == READDIRS:
             for part in value.split(";"):
