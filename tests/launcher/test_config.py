@@ -568,6 +568,10 @@ def test_from_yaml(tmp_path: pathlib.Path) -> None:
         ("just text\n", "Configuration mapping must be a dictionary ({path} holds a str)."),
         ("a: [1, 2\nb: 3\n", "invalid YAML in {path}: expected ',' or ']', but got ':' at line 2, column 2"),
         ("a: 1\n  b: 2\n", "invalid YAML in {path}: mapping values are not allowed here at line 2, column 4"),
+        (
+            "workdir: /tmp/a\nkey: k\nworkdir: /tmp/b\n",
+            "invalid YAML in {path}: duplicate key 'workdir' (first written at line 1) at line 3, column 1",
+        ),
         (b"workdir: /tmp\xff\n", "cannot read configuration file {path}: not UTF-8 text (byte 13)"),
     ],
 )

@@ -225,3 +225,21 @@ def test_a_malformed_tools_file_is_still_an_error_after_a_cached_parse(rhl: RhlE
         "expected ',' or ']', but got '<stream end>'"
     ]
     assert not (rhl.server / "wl-bad.json").exists()
+
+
+def test_a_tool_written_twice_is_an_error_not_the_last_one(rhl: RhlEnv) -> None:
+    """PyYAML alone keeps the last of two equal keys: an administrator who appended a second
+    ``example:`` entry would get it silently instead of the first. The launch is refused with
+    both places named, and nothing is started or cached."""
+    tools_file(rhl).write_text(
+        'example:\n  command_template: "sleep {x}"\n'
+        'example:\n  command_template: "rhl-example-service {x}"\n'
+    )
+    rc, _, stderr = launch(rhl, "wl-twice")
+    assert rc == 1, stderr
+    assert errors(stderr) == [
+        f"rhl-launch-service: could not load tools.yaml: {tools_file(rhl)}: line 3, column 1: "
+        "duplicate key 'example' (first written at line 1)"
+    ]
+    assert not (rhl.server / "wl-twice.json").exists()
+    assert cache_entries(rhl) == []

@@ -78,8 +78,10 @@ def parse_whitelist(text: str, path: str = "tools.yaml") -> tuple[str, ...]:
     A syntax error is one line: the file, where, and PyYAML's problem."""
     import yaml  # only when a custom tools file is configured and not in the cache
 
+    from .yamlload import load
+
     try:
-        tools = yaml.safe_load(text)
+        tools = load(text, pure=True)  # a tool named twice is an error, not the last one
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None)

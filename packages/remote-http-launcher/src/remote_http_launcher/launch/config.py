@@ -318,8 +318,12 @@ def load_yaml(path: str | os.PathLike[str]) -> dict[Any, Any]:
         _fail(None, f"cannot read configuration file {name}: {exc.strerror or exc}")
     import yaml
 
+    from ..yamlload import load
+
     try:
-        data = yaml.safe_load(text)  # the pure-Python loader words errors as 0.4.5 did
+        # The pure-Python loader words errors as 0.4.5 did; a key written twice is an error
+        # (0.4.5 silently kept the last one).
+        data = load(text, pure=True)
     except yaml.YAMLError as exc:
         _fail(None, f"invalid YAML in {name}: {_describe_yaml_error(exc)}")
     if not isinstance(data, dict):
