@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from guardkit import EXIT_REJECTED, Tree, run_guard, tree  # noqa: F401 - fixture
+from guardkit import EXIT_CONFIG, EXIT_REJECTED, Tree, run_guard, tree  # noqa: F401 - fixture
 
 
 def _launch(world: Tree, cluster: str) -> str:
@@ -81,3 +81,44 @@ def test_the_installed_guard_refuses_it_and_starts_nothing(tree: Tree) -> None: 
     assert [record["command"] for record in result.audit] == [command]
     assert not (tree.work / "dk").exists()
     assert not (tree.home / ".remote-http-launcher" / "server" / "dk.json").exists()
+
+
+def test_the_administrator_adds_a_cluster_class_by_its_exact_string(tree: Tree) -> None:  # noqa: F811
+    """``--dask-clusters``: a scheduler plugin's own cluster class, exactly as written; others
+    stay refused, and the refusal names the option."""
+    options = (
+        "--permissive-paths",
+        "--dask-clusters",
+        "mysite_dask.clusters::KubeCluster,other::Make",
+        "--dry-run",
+    )
+    accepted = run_guard(tree, _launch(tree, "mysite_dask.clusters::KubeCluster"), *options)
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout.startswith("rhl-guard: would run rhl-launch-service --key dk ")
+    refused = run_guard(tree, _launch(tree, "mysite_dask.clusters::Kube"), *options)
+    assert (refused.returncode, refused.stdout) == (EXIT_REJECTED, "")
+    assert refused.stderr == (
+        "rhl-guard: rejected: rhl-launch-service: seamless-dask-wrapper argument "
+        "'mysite_dask.clusters::Kube' (Dask cluster): not a Dask cluster class the guard allows "
+        "(distributed::NAMECluster or dask_jobqueue::NAMECluster, or one of rhl-guard --dask-clusters)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "bad"),
+    [
+        ("", ""),
+        ("os", "os"),
+        ("os::", "os::"),
+        ("::x", "::x"),
+        ("a b::C", "a b::C"),
+        ("a..b::C", "a..b::C"),
+        ("a::b::c", "a::b::c"),
+        ("x::C,", ""),
+        ("x::C,y::С", "y::С"),  # a Cyrillic letter
+    ],
+)
+def test_a_malformed_dask_clusters_option_refuses_every_command(tree: Tree, value: str, bad: str) -> None:  # noqa: F811
+    result = run_guard(tree, "rhl-ps --json", "--permissive-paths", "--dask-clusters", value)
+    assert (result.returncode, result.stdout) == (EXIT_CONFIG, "")
+    assert result.stderr == f"rhl-guard: configuration error: --dask-clusters: not MODULE::SYMBOL: {bad!r}\n"

@@ -73,6 +73,8 @@ Path policy (at most one):
 Other options:
   --state-dir DIR          REMOTE_HTTP_LAUNCHER_DIR for the helpers (default ~/.remote-http-launcher).
   --tools-yaml FILE        RHL_TOOLS_YAML for rhl-launch-service (default: the built-in whitelist).
+  --dask-clusters LIST     More MODULE::SYMBOL (comma-separated) for seamless-dask-wrapper; built in:
+                           the ...Cluster classes of distributed and dask_jobqueue.
   --label TEXT             Name of this key in the audit log.
   --audit-log FILE         Rejections log (default <state dir>/guard/rejected.jsonl).
   --dry-run                Print the decision instead of running the helper; with no
@@ -110,6 +112,7 @@ VALUE_OPTIONS = {
     "--tools-yaml": "--tools-yaml requires a path",
     "--label": "--label requires a value",
     "--audit-log": "--audit-log requires a path",
+    "--dask-clusters": "--dask-clusters requires a value",
 }
 FLAG_OPTIONS = frozenset(["--permissive-paths", "--dry-run", "--help", "-h", "--version", "--list-policies"])
 POLICY_OPTIONS = ("--data-roots", "--clear-policy", "--permissive-paths", "--policy")
@@ -133,6 +136,7 @@ class GuardConfig:
         self.tools_yaml: str | None = None
         self.label: str | None = None
         self.audit_log: str | None = None
+        self.dask_clusters: tuple[str, ...] = ()
         self.dry_run = False
         self.action = "guard"  # or "help", "version", "list-policies"
 
@@ -150,6 +154,22 @@ def _clear_policy_spec(value: str) -> str:
     if value.startswith("marker:"):
         return value
     raise ConfigError("--clear-policy must be 'seamless' or 'marker:NAME'")
+
+
+def _dask_clusters(value: str) -> tuple[str, ...]:
+    """``MODULE::SYMBOL[,MODULE::SYMBOL...]``: each a dotted module path and an identifier."""
+    clusters = tuple(value.split(","))
+    for cluster in clusters:
+        module, separator, symbol = cluster.partition("::")
+        parts = module.split(".")
+        if not (
+            separator
+            and cluster.isascii()
+            and symbol.isidentifier()
+            and all(part.isidentifier() for part in parts)
+        ):
+            raise ConfigError(f"--dask-clusters: not MODULE::SYMBOL: {cluster!r}")
+    return clusters
 
 
 def parse_options(argv: list[str]) -> GuardConfig:
@@ -210,6 +230,8 @@ def parse_options(argv: list[str]) -> GuardConfig:
         config.tools_yaml = _absolute("--tools-yaml", values["--tools-yaml"])
     if "--audit-log" in values:
         config.audit_log = _absolute("--audit-log", values["--audit-log"])
+    if "--dask-clusters" in values:
+        config.dask_clusters = _dask_clusters(values["--dask-clusters"])
     if "--label" in values:
         label = values["--label"]
         if not label or len(label) > MAX_LABEL or not label.isprintable():
@@ -381,7 +403,7 @@ def _guard(config: GuardConfig) -> int:
         return EXIT_REJECTED
     from ._decide import decide
 
-    outcome = decide(command, policy, base)
+    outcome = decide(command, policy, base, clusters=config.dask_clusters)
     if outcome.reason is not None:
         reason = outcome.reason if len(outcome.reason) <= MAX_REASON else outcome.reason[:MAX_REASON] + "..."
         _auditor().rejection(command, reason)

@@ -25,12 +25,14 @@ def check_paths(
     values: dict[str, Any],
     policy: Callable[[], PathPolicy | None],
     state_base: str | None = None,
+    clusters: tuple[str, ...] = (),
 ) -> tuple[str | None, list[tuple[str, str, str]]]:
     """(reason, [(raw, kind, resolved)]) for the paths a path helper will use.
 
     For ``rhl-launch-service`` that is the workdir and every path in the service's command
     line (:mod:`..policy.service_args`); ``state_base`` is the launcher's state directory
-    (default ``~/.remote-http-launcher``), which neither may lie in.
+    (default ``~/.remote-http-launcher``), which neither may lie in; ``clusters``: the
+    administrator's extra Dask cluster strings (``--dask-clusters``).
     """
     if helper == "rhl-clear":
         wanted = [(values["path"], "clear")]
@@ -67,6 +69,7 @@ def check_paths(
                 workdir=workdir,
                 state_base=base,
                 policy=active,
+                clusters=clusters,
             )
         except PolicyViolation as exc:
             return f"{helper}: {exc.reason}", []

@@ -132,6 +132,7 @@ def decide(
     policy: Callable[[], PathPolicy | None],
     state_base: str | None = None,
     *,
+    clusters: tuple[str, ...] = (),
     _in_batch: bool = False,
 ) -> Outcome:
     """Decide about one ``SSH_ORIGINAL_COMMAND``; ``policy()`` gives the path policy (or None).
@@ -140,7 +141,8 @@ def decide(
     guard's ``ConfigError``, which the caller reports as a configuration error.
     ``state_base`` is the helpers' state directory (``--state-dir``; default
     ``~/.remote-http-launcher``): a service's ``--status-file`` must be the key's own file
-    in it, and no other path a service gets may lie in it.
+    in it, and no other path a service gets may lie in it. ``clusters``: the Dask cluster
+    strings the administrator allows beyond the built-in rule (``--dask-clusters``).
     """
     try:
         words = _split(command)
@@ -161,13 +163,13 @@ def decide(
         if helper == "rhl-batch":
             if _in_batch:
                 raise _Rejected("rhl-batch cannot run inside rhl-batch")
-            return _decide_batch(argv, values, policy, state_base)
+            return _decide_batch(argv, values, policy, state_base, clusters)
         paths: list[tuple[str, str, str]] = []
         reason = None
         if helper in PATH_HELPERS:
             from ._checks import check_paths
 
-            reason, paths = check_paths(helper, values, policy, state_base)
+            reason, paths = check_paths(helper, values, policy, state_base, clusters)
         elif helper in ("rhl-verify-port", "rhl-handshake"):
             from ._checks import check_network
 
@@ -184,6 +186,7 @@ def _decide_batch(
     values: dict[str, Any],
     policy: Callable[[], PathPolicy | None],
     state_base: str | None,
+    clusters: tuple[str, ...] = (),
 ) -> Outcome:
     """``rhl-batch LINE...``: every line is decided exactly as if it came alone (same table,
     parser, path policy, local hosts); the first refused line refuses the whole batch, so
@@ -199,7 +202,7 @@ def _decide_batch(
     from ..errors import UsageProblem
 
     def line_outcome(line: str, label: str) -> Outcome:
-        outcome = decide(line, policy, state_base, _in_batch=True)
+        outcome = decide(line, policy, state_base, clusters=clusters, _in_batch=True)
         if outcome.reason is not None:
             raise _Rejected(f"rhl-batch: {label}: {outcome.reason}")
         assert outcome.helper is not None

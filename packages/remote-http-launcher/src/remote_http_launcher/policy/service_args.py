@@ -148,9 +148,12 @@ SERVICES: dict[str, ServiceArguments] = {
 }
 
 
-def dask_cluster_allowed(value: str) -> bool:
+def dask_cluster_allowed(value: str, extra: tuple[str, ...] = ()) -> bool:
     """``MODULE::NAMECluster``, MODULE one of :data:`DASK_CLUSTER_MODULES` exactly (no
-    submodule), NAME an ASCII identifier not starting with ``_``."""
+    submodule), NAME an ASCII identifier not starting with ``_``; or exactly one of ``extra``
+    (``rhl-guard --dask-clusters``, the administrator's list)."""
+    if value in extra:
+        return True
     module, separator, symbol = value.partition("::")
     return (
         bool(separator)
@@ -171,7 +174,16 @@ def names_a_path(value: str) -> bool:
 class _Context:
     """One service command line being checked."""
 
-    def __init__(self, service: str, key: str, workdir: str, state_base: str, policy: PathPolicy) -> None:
+    def __init__(
+        self,
+        service: str,
+        key: str,
+        workdir: str,
+        state_base: str,
+        policy: PathPolicy,
+        clusters: tuple[str, ...] = (),
+    ) -> None:
+        self.clusters = clusters
         self.service = service
         self.workdir = workdir
         self.policy = policy
@@ -221,9 +233,10 @@ class _Context:
             self.state(word, value)
             return
         if kind == CLUSTER:
-            if not dask_cluster_allowed(value):
+            if not dask_cluster_allowed(value, self.clusters):
                 modules = " or ".join(f"{module}::NAMECluster" for module in DASK_CLUSTER_MODULES)
-                raise self.refuse(word, what, f"not a Dask cluster class the guard allows ({modules})")
+                allowed = f"{modules}, or one of rhl-guard --dask-clusters" if self.clusters else modules
+                raise self.refuse(word, what, f"not a Dask cluster class the guard allows ({allowed})")
             return
         if kind == READDIRS:
             for part in value.split(";"):
@@ -341,17 +354,24 @@ def _generic(ctx: _Context, args: list[str]) -> None:
 
 
 def check_service_argv(
-    argv: list[str], *, key: str, workdir: str, state_base: str, policy: PathPolicy
+    argv: list[str],
+    *,
+    key: str,
+    workdir: str,
+    state_base: str,
+    policy: PathPolicy,
+    clusters: tuple[str, ...] = (),
 ) -> list[tuple[str, str, str]]:
     """Check a service command line (``argv[0]`` the service); ``[(path, use, resolved)]``.
 
     ``workdir`` is the resolved workdir (the service's working directory), ``state_base`` the
-    launcher's state directory. Raises :class:`PolicyViolation` with a one-line reason.
+    launcher's state directory, ``clusters`` the administrator's extra Dask cluster strings
+    (``rhl-guard --dask-clusters``). Raises :class:`PolicyViolation` with a one-line reason.
     """
     if not argv:
         return []
     service = argv[0]
-    ctx = _Context(service, key, workdir, state_base, policy)
+    ctx = _Context(service, key, workdir, state_base, policy, clusters)
     spec = SERVICES.get(service)
     if spec is not None:
         _declared(ctx, spec, argv[1:])
