@@ -168,10 +168,11 @@ def test_status_accepts_every_state(project: Project) -> None:
     assert {r["process"] for r in absent} == {"absent"}
     bad = project.run("seamless-service-ps", "--status", "gone")
     assert bad.returncode == 2 and "'gone' is not one of" in bad.stderr
-    both = project.run("seamless-service-ps", "--json", "-q")
-    assert (both.returncode, both.stderr) == (
-        2, "seamless-service-ps: --json, --quiet and --watch are mutually exclusive\n",
-    )  # fmt: skip
+    for flags in (("--json", "-q"), ("--watch", "-q")):
+        both = project.run("seamless-service-ps", *flags)
+        assert (both.returncode, both.stderr) == (
+            2, "seamless-service-ps: --quiet excludes --json and --watch\n",
+        )  # fmt: skip
 
 
 def test_colours_on_a_terminal_only_and_never_with_no_color(project: Project) -> None:
@@ -209,6 +210,47 @@ def test_watch_redraws_on_a_stop_from_elsewhere_and_ctrl_c_exits_0(project: Proj
         if watching.proc.poll() is None:
             watching.proc.kill()
     assert "Traceback" not in watching.text and "(updated " in watching.text
+
+
+def test_watch_json_prints_one_listing_document_per_change_and_ctrl_c_exits_0(project: Project) -> None:
+    """``--watch --json`` (an agent's way to follow services): one line per change, each a
+    whole ``seamless-service-ps/1`` document (the schema of ``--json-schema``), never a screen
+    control sequence, also on a terminal. A listing equal to the last one printed is not
+    printed again."""
+    import jsonschema
+
+    from seamless_config_services import schemas
+
+    launch(project, "live")
+    wait_state(project, "live", running)
+    validator = jsonschema.Draft202012Validator(schemas.load("seamless-service-ps"))
+    env = {**project.env, **SLOW_WATCH}
+    watching = PtyRun("seamless-service-ps", "--server", "--watch", "--json", env=env, cwd=project.dir)
+    try:
+        watching.wait_until(lambda w: w.text.count("\n") >= 1, "the first document")
+        project.ok("rhl-stop", key("live"))
+        watching.wait_until(lambda w: w.text.count("\n") >= 2, "the document after the stop", timeout=20)
+        watching.interrupt()
+        assert watching.finish(timeout=20) == 0
+    finally:
+        if watching.proc.poll() is None:
+            watching.proc.kill()
+    assert "\x1b[" not in watching.text and "Traceback" not in watching.text
+    documents = [
+        json.loads(line) for line in watching.text.replace("\r\n", "\n").splitlines() if line.strip()
+    ]
+    assert len(documents) == 2, documents
+    for document in documents:
+        validator.validate(document)
+        assert (document["schema"], document["view"], document["exit_code"]) == (
+            "seamless-service-ps/1",
+            "server",
+            0,
+        )
+    assert [[(r["key"], r["process"]) for r in d["rows"]] for d in documents] == [
+        [(key("live"), "running")],
+        [(key("live"), "stale")],
+    ]
 
 
 #: ``--watch`` with the periodic listing and the fallback poll both a minute apart: only a file

@@ -135,13 +135,15 @@ def local_changes(directories: Iterable[str]) -> Changes:
     return Poll(directories, seconds(ENV_POLL, POLL))
 
 
-def watch(listing: Callable[[], str], *, remote: bool, out: TextIO | None = None) -> int:
+def watch(listing: Callable[[], str], *, remote: bool, out: TextIO | None = None, redraw: bool = True) -> int:
     """Show ``listing()`` (the whole text: table and problem lines) and show it again whenever
     it changes, until Ctrl-C; returns the exit code (0).
 
-    ``remote``: some host is reached over SSH, so only the periodic listing can see changes."""
+    ``remote``: some host is reached over SSH, so only the periodic listing can see changes.
+    ``redraw`` False (``--json``): each changed text is written as it is, one after the other,
+    also on a terminal (no screen clearing, no footer)."""
     stream = out if out is not None else sys.stdout
-    tty = stream.isatty()
+    tty = redraw and stream.isatty()
     refresh = seconds(ENV_REFRESH, REFRESH)
     changes = None if remote else local_changes(state_directories())
     shown: str | None = None
@@ -153,8 +155,10 @@ def watch(listing: Callable[[], str], *, remote: bool, out: TextIO | None = None
                 if tty:
                     stamp = time.strftime("%H:%M:%S")
                     stream.write(f"\x1b[H\x1b[2J{text}\n(updated {stamp}; Ctrl-C to quit)")
-                else:
+                elif redraw:
                     stream.write(("\n" if shown is not None else "") + text)
+                else:
+                    stream.write(text)
                 stream.flush()
                 shown = text
             left = refresh - (time.monotonic() - listed)

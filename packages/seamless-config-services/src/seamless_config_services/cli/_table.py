@@ -131,7 +131,8 @@ def _ps() -> Command:
         scheduler, running and pending. -l adds PID (while the process lives), UPTIME and EXIT
         (why it is gone: stopped | exited N | killed SIGNAL | idle exit | unknown; '(inferred)'
         when no supervisor saw the exit). --watch redraws the table when it changes (Ctrl-C ends
-        it). Colours only on a terminal, never with NO_COLOR set.
+        it); --watch --json prints one seamless-service-ps/1 document per line instead. Colours
+        only on a terminal, never with NO_COLOR set.
 
         Exit codes: 0 every host answered; 1 a configuration error, a broken cluster or a helper
         failure; 2 usage error; 255 a host unreachable (the other rows are printed); 70 internal

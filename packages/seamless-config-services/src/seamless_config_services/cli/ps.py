@@ -49,9 +49,11 @@ def run(
 
     if len(sides) > 1:
         raise UsageError("--client, --server and --all-clusters are mutually exclusive")
-    if sum((as_json, quiet, watch)) > 1:
-        raise UsageError("--json, --quiet and --watch are mutually exclusive")
+    if quiet and (as_json or watch):
+        raise UsageError("--quiet excludes --json and --watch")
     view = sides[0] if sides else ("cluster" if request.cluster else "client")
+    if watch and as_json:
+        return watch_documents(request, view, listing)
     if watch:
         return watch_table(request, view, listing, wide=wide, long=long)
     report = listing(view)
@@ -88,3 +90,18 @@ def watch_table(
         return table + "".join(f"{prog}: {problem}\n" for problem in report.problems)
 
     return watch.watch(text, remote=api.watched_remote(request, view))
+
+
+def watch_documents(request: api.Request, view: str, listing: Callable[[str], Report]) -> int:
+    """``--watch --json``: one line per change, the whole listing as a ``seamless-service-ps/1``
+    document (rows, problems, exit code: what ``--json`` prints as rows and stderr, in one
+    object an agent can take whole), never redrawn in place."""
+    from remote_http_launcher.jsontext import dumps
+
+    from .. import watch
+    from ..schemas import documents
+
+    def text() -> str:
+        return dumps(documents.ps(view, listing(view)), sort_keys=True) + "\n"
+
+    return watch.watch(text, remote=api.watched_remote(request, view), redraw=False)
