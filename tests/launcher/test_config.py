@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import RhlEnv
 from remote_http_launcher.launch import config as config_module
 from remote_http_launcher.launch.config import FIELDS, Configuration, Handshake, handshake_url
 from remote_http_launcher.launch.errors import ConfigError, LauncherError
@@ -588,8 +589,25 @@ def test_from_yaml_errors(tmp_path: pathlib.Path, content: str | bytes | None, m
 
 
 def test_from_yaml_directory(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(ConfigError, match=r"^cannot read configuration file .*: Is a directory$"):
+    with pytest.raises(ConfigError, match=r"^cannot read configuration file .*: not a regular file$"):
         Configuration.from_yaml(tmp_path)
+
+
+def test_a_fifo_named_as_the_configuration_is_an_error_at_once(rhl: RhlEnv) -> None:
+    """``remote-http-launcher FIFO``: one line and exit 2 at once (before, reading the file for
+    the plan cache's checksum waited for a writer forever); nothing is started."""
+    fifo = rhl.tmp / "svc.yaml"
+    os.mkfifo(fifo)
+    try:
+        result = rhl.run("remote-http-launcher", str(fifo), timeout=30)
+    finally:
+        fifo.unlink()
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"remote-http-launcher: invalid configuration {fifo}: cannot read configuration file {fifo}: "
+        "not a regular file\n"
+    )
+    assert list(rhl.server.glob("*.json")) == []  # nothing launched (glob of a missing dir: [])
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")

@@ -306,12 +306,15 @@ class Configuration:
 
 def load_yaml(path: str | os.PathLike[str]) -> dict[Any, Any]:
     """Read a YAML configuration file into a mapping, or raise a one-line ConfigError."""
+    from ..state import NotRegularFile, read_regular_bytes
+
     name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as handle:
-            text = handle.read()
+    try:  # never blocks: a FIFO or a device named as the configuration is an error at once
+        text = read_regular_bytes(name, follow_symlinks=True).decode("utf-8")
     except FileNotFoundError:
         _fail(None, f"configuration file not found: {name}")
+    except NotRegularFile:
+        _fail(None, f"cannot read configuration file {name}: not a regular file")
     except UnicodeDecodeError as exc:
         _fail(None, f"cannot read configuration file {name}: not UTF-8 text (byte {exc.start})")
     except OSError as exc:

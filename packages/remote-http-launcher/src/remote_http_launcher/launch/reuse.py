@@ -166,9 +166,10 @@ def content_checksum(path: str) -> int | None:
     """CRC-32 of the config file's bytes (read, not parsed), or None if it cannot be read:
     cached launch arguments are used only for the very content they were evaluated from,
     whatever its stat says (an edit that kept size and mtime)."""
-    try:
-        with open(path, "rb") as handle:
-            return binascii.crc32(handle.read())
+    from ..state import read_regular_bytes
+
+    try:  # a FIFO named as the configuration: no checksum (load_yaml says why), never a wait
+        return binascii.crc32(read_regular_bytes(path, follow_symlinks=True))
     except (OSError, ValueError):
         return None
 
@@ -204,11 +205,10 @@ def lookup(
     """The cached plan of ``config_path`` if its entry matches the file and ``overrides``;
     else None. The entry's ``ssh_target`` gets a pre-connect only once the sequence needs it."""
     try:
-        from ..state import loads_strict
+        from ..state import loads_strict, read_regular_bytes
 
         entry_path, real = cache_path(directory, config_path)
-        with open(entry_path, "rb") as handle:
-            entry = loads_strict(handle.read())
+        entry = loads_strict(read_regular_bytes(entry_path))
         if entry.get("path") != real or entry.get("signature") != sig or entry.get("overrides") != overrides:
             return None
         ssh_target = entry.get("ssh_target")
