@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 from project_support import Project, table
 
+from conftest import wait_gone
 from http_support import http_server as serve
 from sshd_support import SSHD
 
@@ -375,7 +376,8 @@ def test_a_0_4_5_server_stops_and_removes_a_cluster_one_call_per_helper(
     stopped = project.run("seamless-service-stop", "--cluster", "remote", env=env)
     assert (stopped.returncode, stopped.stdout) == (0, f"{HS}: stopped\n"), stopped
     assert _helpers_sent(log) == ["rhl-batch", "rhl-ps", "rhl-stop"]
-    assert not pathlib.Path(f"/proc/{pid}").exists() or project.server_state(HS)["status"] == "stale"
+    # "stopped": gone (a zombie its supervisor has not reaped yet is gone too).
+    assert wait_gone(pid, timeout=10), pid
     log.unlink()
     removed = project.run("seamless-service-rm", "--cluster", "remote", env=env)
     assert removed.returncode == 0, removed
