@@ -218,25 +218,6 @@ def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     return value
 
 
-#: What :func:`shlex.quote` leaves unquoted: ``[\\w@%+=:,./-]`` with ``re.ASCII``.
-_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
-
-
-def shell_quote(word: str) -> str:
-    """:func:`shlex.quote`, character for character, without importing ``shlex`` (and ``re``,
-    ``enum``: milliseconds of every cold launch)."""
-    if not word:
-        return "''"
-    if _SHELL_SAFE.issuperset(word):
-        return word
-    return "'" + word.replace("'", "'\"'\"'") + "'"
-
-
-def shell_join(words: list[str]) -> str:
-    """:func:`shlex.join` (the state file's ``command``), see :func:`shell_quote`."""
-    return " ".join(shell_quote(word) for word in words)
-
-
 def _default_layout_state(key: str) -> str:
     return os.path.join(os.path.expanduser(paths.DEFAULT_BASE_DIR), "server", key + ".json")
 
@@ -544,13 +525,16 @@ def launch(request: LaunchRequest) -> LaunchResult:
             except OSError as exc:
                 raise RhlError(f"could not create workdir {workdir}: {exc.strerror}") from None
             _rotate_log(log)
+            from .commands._words import join
+
+            command = join(service_argv)  # the state file's shell line (shlex.join's text)
 
             def record(pid: int) -> None:
                 identity = process.capture_identity(pid)
                 data: dict[str, Any] = {
                     "workdir": request.workdir,
                     "log": log,
-                    "command": shell_join(service_argv),
+                    "command": command,
                     "uid": os.getuid(),
                     "status": "starting",
                     "launched_at": round(time.time(), 3),

@@ -188,15 +188,6 @@ def expand_each(
     return checks, expanded
 
 
-def quote_line(words: Sequence[str]) -> str:
-    """Shell words that :func:`._words.split` splits back into exactly ``words`` with no
-    special character (the line an expanded template is decided as)."""
-    safe = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@%")
-    return " ".join(
-        word if word and safe.issuperset(word) else "'" + word.replace("'", "'\\''") + "'" for word in words
-    )
-
-
 def _item(words: list[str], label: str) -> Item:
     """Parse one line's words: ``(words, values)`` (values None: ``--help``/``--version``)."""
     from ._run import UsageError, info_request, parse
@@ -223,6 +214,7 @@ def batch_items(lines: Sequence[str], each: Sequence[str] = ()) -> tuple[list[It
     """
     from .. import paths
     from ._table import HELPERS
+    from ._words import join
 
     items = [_item(split_line(line, HELPERS), f"line {line!r}") for line in lines]
     tags: list[Tag | None] = [None] * len(items)
@@ -230,7 +222,7 @@ def batch_items(lines: Sequence[str], each: Sequence[str] = ()) -> tuple[list[It
     for template, words in zip(each, checks):
         _item(words, f"--each {template!r}")
     for tag, words in expanded:
-        items.append(_item(words, f"line {quote_line(words)!r} (--each {each[tag[0]]!r})"))
+        items.append(_item(words, f"line {join(words)!r} (--each {each[tag[0]]!r})"))
         tags.append(tag)
     return items, tags
 

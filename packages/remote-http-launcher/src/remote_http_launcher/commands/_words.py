@@ -1,4 +1,5 @@
-"""Shell words without a shell: how ``rhl-guard`` and ``rhl-batch`` split a command line.
+"""Shell words without a shell: how ``rhl-guard`` and ``rhl-batch`` split a command line, and
+how this package writes one (:func:`quote`, :func:`join`: :mod:`shlex`'s exact text).
 
 Hand-written rather than :mod:`shlex`: shlex imports ``re`` (milliseconds on every SSH call)
 and cannot tell which characters were quoted.
@@ -88,3 +89,22 @@ def is_assignment(word: str) -> bool:
     """True for ``NAME=value`` (NAME = ``[A-Za-z_][A-Za-z0-9_]*``), as a shell would assign."""
     name, equals, _ = word.partition("=")
     return bool(equals) and bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name)
+
+
+#: What :func:`shlex.quote` leaves unquoted: ``[\\w@%+=:,./-]`` with ``re.ASCII``.
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def quote(word: str) -> str:
+    """:func:`shlex.quote`, character for character (without importing shlex and ``re``):
+    :func:`split` gives ``word`` back, with no special character."""
+    if not word:
+        return "''"
+    if _SAFE.issuperset(word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+def join(words: list[str] | tuple[str, ...]) -> str:
+    """:func:`shlex.join`, see :func:`quote`."""
+    return " ".join(quote(word) for word in words)

@@ -296,18 +296,10 @@ class _Policy:
         self()
 
 
-_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./-_")
-
-
-def quote_join(words: list[str]) -> str:
-    """Like ``shlex.join`` (which would import ``re`` on this hot path)."""
-    return " ".join(w if w and _SAFE.issuperset(w) else "'" + w.replace("'", "'\"'\"'") + "'" for w in words)
-
-
 def state_base(config: GuardConfig) -> str:
-    if config.state_dir:
-        return config.state_dir
-    return os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+    from ._decide import default_state_dir  # the decision needs it anyway
+
+    return config.state_dir or default_state_dir()
 
 
 def _prepare_environment(config: GuardConfig) -> None:
@@ -413,7 +405,9 @@ def _guard(config: GuardConfig) -> int:
     if os.path.exists("/dev/log"):
         _auditor().accepted(outcome.helper, outcome.argv)
     if config.dry_run:
-        sys.stdout.write(f"rhl-guard: would run {quote_join([outcome.helper, *outcome.argv])}\n")
+        from ..commands._words import join
+
+        sys.stdout.write(f"rhl-guard: would run {join([outcome.helper, *outcome.argv])}\n")
         for raw, kind, resolved in outcome.paths:
             sys.stdout.write(f"rhl-guard: {kind} {raw} -> {resolved}\n")
         if policy.spec:
@@ -438,7 +432,9 @@ def _fallback_audit_file(argv: list[str]) -> str:
                 found[name] = os.path.normpath(value)
     if "--audit-log" in found:
         return found["--audit-log"]
-    base = found.get("--state-dir") or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+    from ._decide import default_state_dir
+
+    base = found.get("--state-dir") or default_state_dir()
     return os.path.join(base, "guard", "rejected.jsonl")
 
 

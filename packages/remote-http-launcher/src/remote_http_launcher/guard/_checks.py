@@ -24,14 +24,14 @@ def check_paths(
     helper: str,
     values: dict[str, Any],
     policy: Callable[[], PathPolicy | None],
-    state_base: str | None = None,
+    state_base: str,
     clusters: tuple[str, ...] = (),
 ) -> tuple[str | None, list[tuple[str, str, str]]]:
     """(reason, [(raw, kind, resolved)]) for the paths a path helper will use.
 
     For ``rhl-launch-service`` that is the workdir and every path in the service's command
     line (:mod:`..policy.service_args`); ``state_base`` is the launcher's state directory
-    (default ``~/.remote-http-launcher``), which neither may lie in; ``clusters``: the
+    (``_decide.default_state_dir`` unless ``--state-dir``), which neither may lie in; ``clusters``: the
     administrator's extra Dask cluster strings (``--dask-clusters``).
     """
     if helper == "rhl-clear":
@@ -57,9 +57,8 @@ def check_paths(
         from ..policy.base import _is_within
         from ..policy.service_args import check_service_argv
 
-        base = state_base or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
         workdir = checked[0][2]
-        if _is_within(workdir, os.path.realpath(base)):
+        if _is_within(workdir, os.path.realpath(state_base)):
             inside = f"the workdir must not lie inside the launcher's state directory: {values['workdir']}"
             return f"{helper}: {inside}", []
         try:
@@ -67,7 +66,7 @@ def check_paths(
                 list(values["service_argv"]),
                 key=values["key"],
                 workdir=workdir,
-                state_base=base,
+                state_base=state_base,
                 policy=active,
                 clusters=clusters,
             )

@@ -127,6 +127,14 @@ def _split(command: str) -> list[str]:
     return [word for word, _ in words[start:]]
 
 
+def default_state_dir() -> str:
+    """The helpers' state directory when rhl-guard has no ``--state-dir``: it scrubs
+    ``REMOTE_HTTP_LAUNCHER_DIR``, so the helpers use remote-http-launcher's default."""
+    import os
+
+    return os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
+
+
 def decide(
     command: str,
     policy: Callable[[], PathPolicy | None],
@@ -163,13 +171,13 @@ def decide(
         if helper == "rhl-batch":
             if _in_batch:
                 raise _Rejected("rhl-batch cannot run inside rhl-batch")
-            return _decide_batch(argv, values, policy, state_base, clusters)
+            return _decide_batch(argv, values, policy, state_base or default_state_dir(), clusters)
         paths: list[tuple[str, str, str]] = []
         reason = None
         if helper in PATH_HELPERS:
             from ._checks import check_paths
 
-            reason, paths = check_paths(helper, values, policy, state_base, clusters)
+            reason, paths = check_paths(helper, values, policy, state_base or default_state_dir(), clusters)
         elif helper in ("rhl-verify-port", "rhl-handshake"):
             from ._checks import check_network
 
@@ -185,7 +193,7 @@ def _decide_batch(
     argv: list[str],
     values: dict[str, Any],
     policy: Callable[[], PathPolicy | None],
-    state_base: str | None,
+    state_base: str,
     clusters: tuple[str, ...] = (),
 ) -> Outcome:
     """``rhl-batch LINE...``: every line is decided exactly as if it came alone (same table,
@@ -198,7 +206,8 @@ def _decide_batch(
     a placeholder key (refused even when it selects nothing). What runs is what was decided."""
     import os
 
-    from ..commands._batch import expand_each, follows, quote_line, split_line
+    from ..commands._batch import expand_each, follows, split_line
+    from ..commands._words import join
     from ..errors import UsageProblem
 
     def line_outcome(line: str, label: str) -> Outcome:
@@ -219,15 +228,14 @@ def _decide_batch(
     tags: list[tuple[int, str] | None] = [None] * len(inner)
     templates: tuple[str, ...] = values.get("each") or ()
     if templates:
-        base = state_base or os.path.abspath(os.path.expanduser("~/.remote-http-launcher"))
         try:
-            checks, expanded = expand_each(templates, os.path.join(base, "server"))
+            checks, expanded = expand_each(templates, os.path.join(state_base, "server"))
         except UsageProblem as exc:
             raise _Rejected(f"rhl-batch: {exc.message}") from None
         for template, words in zip(templates, checks):
-            line_outcome(quote_line(words), f"--each {template!r}")
+            line_outcome(join(words), f"--each {template!r}")
         for tag, words in expanded:
-            line = quote_line(words)
+            line = join(words)
             inner.append(line_outcome(line, f"line {line!r} (--each {templates[tag[0]]!r})"))
             tags.append(tag)
     # --session only reports on the session (no path, no helper): nothing more to decide.
