@@ -300,6 +300,23 @@ def test_own_bin_directory_is_on_path_for_services(tree: Tree) -> None:  # noqa:
     assert (tree.work / "ex").is_dir()
 
 
+def _with_importtime(
+    argv: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``argv`` (a Python and its arguments) with ``-X importtime``: the process, and the
+    modules it imported."""
+    proc = subprocess.run(
+        [argv[0], "-X", "importtime", *argv[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    lines = proc.stderr.splitlines()
+    return proc, {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+
+
 def test_isolated_form(tree: Tree) -> None:  # noqa: F811
     """`python3 -I -S rhl-guard` (the admin guide's isolated form) decides and runs the same,
     finding its package without the site machinery."""
@@ -310,15 +327,43 @@ def test_isolated_form(tree: Tree) -> None:  # noqa: F811
     (state / "k1.json").write_text(json.dumps({"status": "failed"}))
     for command, code, out in [(f"{PREPEND} rhl-ps --key", 0, "k1\n"), ("id", EXIT_REJECTED, "")]:
         env = guard_env(tree, command, {"PYTHONPATH": "/nonexistent", "RHL_DEBUG": "1"})
-        proc = subprocess.run(
-            [python, "-X", "importtime", "-I", "-S", guard, "--clear-policy", "seamless"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
+        proc, imported = _with_importtime([python, "-I", "-S", guard, "--clear-policy", "seamless"], env)
         assert (proc.returncode, proc.stdout) == (code, out), proc.stderr
-        imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
         assert "remote_http_launcher.guard" in imported
         assert not imported & {"site", "sitecustomize", "_distutils_hack"}, "fell back to the site machinery"
+
+
+def _imported(argv: list[str], env: dict[str, str]) -> set[str]:
+    proc, imported = _with_importtime(argv, env)
+    assert proc.returncode == 0, proc.stderr
+    return imported
+
+
+@pytest.mark.parametrize(
+    ("command", "checks"),
+    [
+        (f"{PREPEND} rhl-ps --json", set()),
+        ("rhl-stop k1", {"remote_http_launcher.paths", "remote_http_launcher.errors"}),  # the key's check
+    ],
+)
+def test_the_decision_loads_only_the_guards_own_modules(tree: Tree, command: str, checks: set[str]) -> None:  # noqa: F811
+    """Deciding a command (the isolated form, --dry-run) imports no standard-library module
+    beyond what ``import os`` brings, and of this package only the guard, the command table,
+    the word splitter and the parser: every SSH call pays for each module it loads (the guard's
+    figures in benchmarks/), and a module that imports ``__future__`` or ``re`` again fails here."""
+    guard = find_command("rhl-guard")
+    python = str(pathlib.Path(guard).parent / "python3")
+    env = guard_env(tree, command)
+    baseline = _imported([python, "-I", "-S", "-c", "import os"], env)
+    loaded = _imported([python, "-I", "-S", guard, "--clear-policy", "seamless", "--dry-run"], env)
+    ours = {
+        "remote_http_launcher",
+        "remote_http_launcher.guard",
+        "remote_http_launcher.guard._decide",
+        "remote_http_launcher.commands",
+        "remote_http_launcher.commands._run",
+        "remote_http_launcher.commands._table",
+        "remote_http_launcher.commands._words",
+        "remote_http_launcher.commands._parse",
+    }
+    assert loaded - baseline - {"math"} == ours | checks

@@ -35,6 +35,19 @@ HOSTILE = [
 ]  # fmt: skip
 
 
+def test_every_entry_is_built_under_its_own_name() -> None:
+    """The table builds each entry when it is first looked up: every name gives the command
+    of that name, the helpers are every entry but the launcher, and an unknown name is not in
+    the table (``get`` gives None; ``[]`` raises KeyError, which the runner words)."""
+    assert [COMMANDS[name].name for name in COMMANDS] == list(COMMANDS)
+    assert dict(COMMANDS.items()) == {command.name: command for command in COMMANDS.values()}
+    assert set(COMMANDS) - HELPERS == {"remote-http-launcher"}
+    assert "rhl-nope" not in COMMANDS and COMMANDS.get("rhl-nope") is None
+    with pytest.raises(KeyError):
+        COMMANDS["rhl-nope"]
+    assert COMMANDS["rhl-ps"] is COMMANDS["rhl-ps"]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_runner_help_equals_click_help_of_the_same_table(name: str) -> None:
     assert _help.render(COMMANDS[name]) == table_click.render(name)

@@ -4,7 +4,7 @@ Every command turns an :class:`RhlError` into one line on stderr (``<prog>: <mes
 and exits with its ``exit_code``; no traceback reaches a user.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 #: Exit codes shared by the helpers (see docs/reference/exit-codes.md).
 EXIT_OK = 0

@@ -6,7 +6,7 @@ helpers but a different one in its launcher; we use this one everywhere, and the
 asks the target for its own server directory instead of computing it on the client.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 import os
 

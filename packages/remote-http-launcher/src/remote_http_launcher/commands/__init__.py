@@ -13,7 +13,7 @@ SSH call, and ``--help`` is plain string formatting of the table (:mod:`._help`)
 built from the table only for shell completion and the wording of usage errors (:mod:`._click`).
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 from ._run import (
     UsageError,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def parse_entry(entry: Command, argv: Sequence[str]) -> dict[str, Any]:
+def parse_entry(entry: "Command", argv: "Sequence[str]") -> "dict[str, Any]":
     """The one strict parser (:mod:`._parse`) on any table entry, not only one of
     :data:`COMMANDS`: another package's commands declared with :class:`Command`,
     :class:`Option` and :class:`Argument` (the ``seamless-service-*`` commands) parse exactly
@@ -49,7 +49,7 @@ def parse_entry(entry: Command, argv: Sequence[str]) -> dict[str, Any]:
         raise UsageError(exc.reason, entry.usage_exit_code) from None
 
 
-def render_help(entry: Command) -> str:
+def render_help(entry: "Command") -> str:
     """The ``--help`` text of any table entry (:mod:`._help`: click's layout at 100 columns,
     plain string formatting, no click and no ``re`` imported)."""
     from ._help import render

@@ -9,7 +9,7 @@ extra arguments, and values that fail their check (keys, simple file names, inte
 finite float ranges, choices).
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 import math  # built into the interpreter: no import cost
 
@@ -49,7 +49,7 @@ def is_simple_filename(value: str) -> bool:
     return "/" not in value and value not in ("", ".", "..") and "\0" not in value
 
 
-def convert(check: Any, value: str) -> Any:
+def convert(check: "Any", value: str) -> "Any":
     """``value`` converted by ``check`` (see :mod:`._table`), or :class:`ValueError`."""
     if check == "str":
         return value
@@ -84,13 +84,13 @@ def convert(check: Any, value: str) -> Any:
     return number
 
 
-def _bad_arguments(name: str) -> ParseError:
+def _bad_arguments(name: str) -> "ParseError":
     return ParseError(
         f"arguments not accepted (wrong number of arguments, or an invalid key or value); see '{name} --help'"
     )
 
 
-def parse(command: Command, argv: Sequence[str]) -> dict[str, Any]:
+def parse(command: "Command", argv: "Sequence[str]") -> "dict[str, Any]":
     """The keyword arguments of ``command``'s body for ``argv``, or :class:`ParseError`."""
     options = command.option_map()
     values: dict[str, Any] = {}

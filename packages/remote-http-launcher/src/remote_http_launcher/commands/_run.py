@@ -10,7 +10,7 @@ else the parser's reason) and exits with the command's usage exit code; (3) the 
 else an ``internal error`` line and 1.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 import sys
 
@@ -34,14 +34,14 @@ class UsageError(Exception):
         self.exit_code = exit_code
 
 
-def command(name: str) -> Command:
+def command(name: str) -> "Command":
     try:
         return COMMANDS[name]
     except KeyError:
         raise UsageError(f"not a command of remote-http-launcher: {name!r}", 2) from None
 
 
-def info_request(name: str, argv: Sequence[str]) -> str | None:
+def info_request(name: str, argv: "Sequence[str]") -> str | None:
     """``"help"`` or ``"version"`` when ``argv`` asks for it, else None."""
     interspersed = command(name).interspersed
     for token in argv:
@@ -67,7 +67,7 @@ def render_info(name: str, what: str) -> str:
     return render(command(name))
 
 
-def parse(name: str, argv: Sequence[str]) -> dict[str, Any]:
+def parse(name: str, argv: "Sequence[str]") -> "dict[str, Any]":
     """The values the body of ``name`` is called with, or :class:`UsageError` (the parser's
     reason: ``unknown option '--x'``, ``abbreviated option ...``, ``given more than once``,
     ``requires a value``, ``takes no value``, ``arguments not accepted ...``)."""
@@ -81,7 +81,7 @@ def parse(name: str, argv: Sequence[str]) -> dict[str, Any]:
         raise UsageError(exc.reason, entry.usage_exit_code) from None
 
 
-def _body(entry: Command) -> Any:
+def _body(entry: "Command") -> "Any":
     assert entry.body is not None, entry.name
     module, _, function = entry.body.partition(":")
     # importlib.import_module for an absolute name, without importing importlib (and warnings)
@@ -89,7 +89,7 @@ def _body(entry: Command) -> Any:
     return getattr(sys.modules[module], function)
 
 
-def run_parsed(name: str, values: dict[str, Any]) -> int:
+def run_parsed(name: str, values: "dict[str, Any]") -> int:
     """Run the body of ``name`` with parsed ``values`` on ``sys.stdout``/``sys.stderr``;
     every failure becomes one line on stderr and the documented exit code."""
     from ..output import run_reporting
@@ -99,7 +99,7 @@ def run_parsed(name: str, values: dict[str, Any]) -> int:
     return run_reporting(name, entry.usage_exit_code, lambda: body(**values))
 
 
-def _usage_wording(name: str, argv: Sequence[str]) -> str | None:
+def _usage_wording(name: str, argv: "Sequence[str]") -> str | None:
     try:
         from ._click import usage_message
     except ImportError:  # pragma: no cover - click is a dependency; the parser's words do too
@@ -107,7 +107,7 @@ def _usage_wording(name: str, argv: Sequence[str]) -> str | None:
     return usage_message(name, list(argv))
 
 
-def run_argv(name: str, argv: Sequence[str]) -> int:
+def run_argv(name: str, argv: "Sequence[str]") -> int:
     """The runner on the current ``sys.stdout``/``sys.stderr``."""
     from ..output import finish, say
 
@@ -135,11 +135,11 @@ def run_argv(name: str, argv: Sequence[str]) -> int:
     return run_parsed(name, values)
 
 
-_LOCK: list[Any] = []
+_LOCK: "list[Any]" = []
 
 
 def invoke(
-    name: str, argv: Sequence[str], *, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    name: str, argv: "Sequence[str]", *, stdout: "IO[str] | None" = None, stderr: "IO[str] | None" = None
 ) -> int:
     """Run command ``name`` with ``argv`` in this process; return its exit code.
 
@@ -178,7 +178,7 @@ def invoke(
     return code
 
 
-def main(name: str) -> NoReturn:
+def main(name: str) -> "NoReturn":
     """What every installed script calls: run ``name`` with ``sys.argv[1:]`` and exit.
 
     With ``_<NAME>_COMPLETE`` in the environment (``_RHL_PS_COMPLETE=bash_source rhl-ps``),
@@ -212,7 +212,7 @@ def teardown_needed() -> bool:
     return count is None or count() != 0
 
 
-def end_process(code: int) -> NoReturn:
+def end_process(code: int) -> "NoReturn":
     """End a helper's process with ``code``: flush both streams, then ``os._exit`` unless
     :func:`teardown_needed`.
 

@@ -5,7 +5,8 @@ page (``docs/reference/<name>.md`` holds the rendered help, tests/test_docs.py c
 its shell completion (click, built from this table only when asked: :mod:`._click`).
 
 Plain classes, no dataclasses/typing/enum at run time: this module is imported on every SSH
-call, and ``--help`` must cost no more than printing.
+call, and ``--help`` must cost no more than printing. Each entry is written as the function
+that builds it, and :data:`COMMANDS` builds an entry when it is first looked up.
 
 Option/argument ``check`` values: ``"str"``; ``"key"`` (a valid state key); ``"filename"`` (a
 simple file name: no ``/``, not ``.``/``..``/empty); ``("int", low, high)`` and
@@ -13,10 +14,11 @@ simple file name: no ``/``, not ``.``/``..``/empty); ``("int", low, high)`` and
 ``inf``, ``1e400`` are refused); ``("choice", (values...))``.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, ItemsView, Iterator, KeysView
     from typing import Any
 
 
@@ -32,8 +34,8 @@ class Option:
         dest: str,
         kind: str,
         *,
-        check: Any = "str",
-        default: Any = None,
+        check: "Any" = "str",
+        default: "Any" = None,
         show_default: bool = False,
         metavar: str | None = None,
         required: bool = False,
@@ -62,7 +64,7 @@ class Argument:
         metavar: str | None = None,
         nargs: int = 1,
         required: bool = True,
-        check: Any = "str",
+        check: "Any" = "str",
     ) -> None:
         self.dest = dest
         self.metavar = metavar
@@ -98,8 +100,8 @@ class Command:
         name: str,
         *,
         help: str,
-        options: tuple[Option, ...] = (),
-        arguments: tuple[Argument, ...] = (),
+        options: "tuple[Option, ...]" = (),
+        arguments: "tuple[Argument, ...]" = (),
         interspersed: bool = True,
         usage_exit_code: int = 1,
         exit_codes: dict[int, str] | None = None,
@@ -119,9 +121,53 @@ class Command:
         self.body = body
         self.delegate = delegate
 
-    def option_map(self) -> dict[str, Option]:
+    def option_map(self) -> "dict[str, Option]":
         """Every exact option spelling -> its option."""
         return {flag: option for option in self.options for flag in option.flags}
+
+
+class CommandTable:
+    """name -> :class:`Command`, each entry built when it is first looked up.
+
+    Every SSH call runs one helper, which needs its own entry only; building all of them
+    (a hundred options) costs that call about a quarter of a millisecond. Names, membership
+    and order are known without building anything; ``values()`` and ``items()`` build all.
+    A plain class with the read-only mapping methods (an ABC base costs a class creation
+    through ``ABCMeta`` on every call).
+    """
+
+    __slots__ = ("_builders", "_built")
+
+    def __init__(self, builders: "dict[str, Callable[[], Command]]") -> None:
+        self._builders = builders
+        self._built: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> "Command":
+        command = self._built.get(name)
+        if command is None:
+            command = self._built[name] = self._builders[name]()
+        return command
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def __iter__(self) -> "Iterator[str]":
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def get(self, name: str, default: "Command | None" = None) -> "Command | None":
+        return self[name] if name in self._builders else default
+
+    def keys(self) -> "KeysView[str]":
+        return self._builders.keys()
+
+    def values(self) -> "list[Command]":
+        return [self[name] for name in self._builders]
+
+    def items(self) -> "ItemsView[str, Command]":
+        return {name: self[name] for name in self._builders}.items()
 
 
 def exit_codes_paragraph(exit_codes: dict[int, str]) -> str:
@@ -135,7 +181,7 @@ def exit_codes_paragraph(exit_codes: dict[int, str]) -> str:
 META_FIELDS = ("cluster", "service", "mode", "project", "subproject", "stage", "substage")
 
 
-def _meta_options(verb: str) -> tuple[Option, ...]:
+def _meta_options(verb: str) -> "tuple[Option, ...]":
     """rhl-stop/rhl-rm: ``--meta-cluster NAME`` and the fields that narrow it
     (:mod:`..selection`; the values come to the body as ``meta_<field>``)."""
     return tuple(
@@ -154,7 +200,7 @@ def _meta_options(verb: str) -> tuple[Option, ...]:
     )
 
 
-def _worker_job_options(when: str) -> tuple[Option, ...]:
+def _worker_job_options(when: str) -> "tuple[Option, ...]":
     """rhl-stop/rhl-rm: cancel the batch jobs of Dask services' workers in the same call
     (``bodies.stop.run``; the rules of rhl-jobs --cancel)."""
     return (
@@ -178,8 +224,8 @@ def _worker_job_options(when: str) -> tuple[Option, ...]:
     )
 
 
-_TABLE = (
-    Command(
+def _rhl_ps() -> "Command":
+    return Command(
         "rhl-ps",
         help=(
             "List service state rows, one per state file.\n\n"
@@ -215,8 +261,11 @@ _TABLE = (
         arguments=(),
         exit_codes={0: "rows printed", 1: "usage error"},
         body="remote_http_launcher.bodies.ps:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_ps_persistent() -> "Command":
+    return Command(
         "rhl-ps-persistent",
         help=(
             "Report whether data directories are absent, empty or populated.\n\n"
@@ -263,8 +312,11 @@ _TABLE = (
         arguments=(Argument("roots", metavar="PATH...", nargs=-1),),
         exit_codes={0: "every PATH reported", 1: "usage error, refused or unreadable PATH"},
         body="remote_http_launcher.bodies.ps_persistent:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_logs() -> "Command":
+    return Command(
         "rhl-logs",
         help=(
             "Print the log of the service with this KEY.\n\n"
@@ -287,8 +339,11 @@ _TABLE = (
         arguments=(Argument("key", check="key"),),
         exit_codes={0: "printed", 1: "usage error, no log file"},
         body="remote_http_launcher.bodies.logs:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_inspect() -> "Command":
+    return Command(
         "rhl-inspect",
         help=(
             "Print the server state JSON of the service with this KEY (indented, keys sorted).\n\n"
@@ -315,8 +370,11 @@ _TABLE = (
             1: "usage error, no state file, corrupt file, --runtime: a row has an error",
         },
         body="remote_http_launcher.bodies.inspect:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_stop() -> "Command":
+    return Command(
         "rhl-stop",
         help=(
             "Stop the services with these KEYs: SIGINT, then SIGTERM, then SIGKILL.\n\n"
@@ -364,8 +422,11 @@ _TABLE = (
         arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "every key stopped or already gone", 1: "usage error, a key could not be stopped"},
         body="remote_http_launcher.bodies.stop:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_rm() -> "Command":
+    return Command(
         "rhl-rm",
         help=(
             "Remove the client and/or server state JSON of these KEYs; logs are kept.\n\n"
@@ -389,8 +450,11 @@ _TABLE = (
         arguments=(Argument("keys", metavar="KEY...", nargs=-1, required=False, check="key"),),
         exit_codes={0: "removed or not present", 1: "usage error, refused or failed removal"},
         body="remote_http_launcher.bodies.rm:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_clear() -> "Command":
+    return Command(
         "rhl-clear",
         help=(
             "Remove the contents of a persistent data directory (the directory itself stays).\n\n"
@@ -435,8 +499,11 @@ _TABLE = (
         arguments=(Argument("path"),),
         exit_codes={0: "cleared", 1: "usage error, refused path, in use, a child not removed"},
         body="remote_http_launcher.bodies.clear:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_pid_alive() -> "Command":
+    return Command(
         "rhl-pid-alive",
         help=(
             "Exit 0 if PID is alive, 1 if it is not (a zombie is not alive). Usage errors exit 64.\n\n"
@@ -459,8 +526,11 @@ _TABLE = (
         usage_exit_code=64,
         exit_codes={0: "alive", 1: "not alive", 64: "usage error"},
         body="remote_http_launcher.bodies.pid_alive:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_verify_port() -> "Command":
+    return Command(
         "rhl-verify-port",
         help=(
             "Exit 0 once a TCP connection to HOST PORT succeeds, 1 after the last failed attempt.\n\n"
@@ -509,8 +579,11 @@ _TABLE = (
             77: "--key under rhl-guard: the state's host is not this machine",
         },
         body="remote_http_launcher.bodies.verify_port:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_handshake() -> "Command":
+    return Command(
         "rhl-handshake",
         help=(
             "GET URL once: exit 0 for HTTP 2xx, 2 for another HTTP status, 1 for a network error "
@@ -566,8 +639,11 @@ _TABLE = (
             77: "--key under rhl-guard: the state's host is not this machine",
         },
         body="remote_http_launcher.bodies.handshake:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_launch_service() -> "Command":
+    return Command(
         "rhl-launch-service",
         help=(
             "Start the service BINARY [ARG...] for KEY, detached, and record it in the server state.\n\n"
@@ -661,8 +737,11 @@ _TABLE = (
             3: "--await: not ready",
         },
         body="remote_http_launcher.bodies.launch_service:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_cache_conda() -> "Command":
+    return Command(
         "rhl-cache-conda",
         help=(
             "Find conda on this host and write ~/.remote-http-launcher/conda-setup.json.\n\n"
@@ -677,8 +756,11 @@ _TABLE = (
         arguments=(),
         exit_codes={0: "cache written", 1: "usage error, conda not found or unusable"},
         body="remote_http_launcher.bodies.cache_conda:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_conda_info() -> "Command":
+    return Command(
         "rhl-conda-info",
         help=(
             "Print ~/.remote-http-launcher/conda-setup.json as one compact JSON line (keys sorted).\n\n"
@@ -689,8 +771,11 @@ _TABLE = (
         arguments=(),
         exit_codes={0: "cache printed", 1: "usage error, no or malformed cache"},
         body="remote_http_launcher.bodies.conda_info:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_jobs() -> "Command":
+    return Command(
         "rhl-jobs",
         help=(
             "List (or with --cancel, cancel) the batch jobs that run the Dask workers of the services"
@@ -725,8 +810,11 @@ _TABLE = (
         usage_exit_code=2,
         exit_codes={0: "every key answered", 1: "a row has an error, batch system failed", 2: "usage error"},
         body="remote_http_launcher.bodies.jobs:run",
-    ),
-    Command(
+    )
+
+
+def _rhl_batch() -> "Command":
+    return Command(
         "rhl-batch",
         help=(
             "Run several helper command lines here, in order, in this one process, and print one JSON"
@@ -767,74 +855,104 @@ _TABLE = (
         usage_exit_code=2,
         exit_codes={0: "every line ran", 2: "usage error (nothing ran)"},
         body="remote_http_launcher.commands._batch:run",
-    ),
-)
+    )
 
-#: name -> command, in the order the helpers are listed in the docs.
-COMMANDS: dict[str, Command] = {command.name: command for command in _TABLE}
-#: The launcher: same table, same parser; its body is the launch sequence (launch.command).
-COMMANDS["remote-http-launcher"] = Command(
-    "remote-http-launcher",
-    help=(
-        "Bring up the service that CONFIG (YAML) describes, exactly once, here or over SSH, and "
-        "write its connection file.\n\n"
-        "A connection file that still answers is reused at once. Otherwise the target reuses a "
-        "running service, waits for a starting one or launches a new one, in one call of "
-        "rhl-launch-service --await; then an SSH tunnel is opened if configured, the service is "
-        "checked from this machine, and only then is the connection file written. Progress goes to "
-        "stderr: a live line on a terminal, one line per phase otherwise. Exit 0 when the service "
-        "answers, 1 when it could not be brought up (the end of its log is shown), 2 for usage and "
-        "configuration errors."
-    ),
-    options=(
-        Option(
-            ("--connection-dir",),
-            "connection_dir",
-            "value",
-            metavar="DIR",
-            help="Where connection files live (default: the client dir).",
+
+def _remote_http_launcher() -> "Command":
+    return Command(
+        "remote-http-launcher",
+        help=(
+            "Bring up the service that CONFIG (YAML) describes, exactly once, here or over SSH, and "
+            "write its connection file.\n\n"
+            "A connection file that still answers is reused at once. Otherwise the target reuses a "
+            "running service, waits for a starting one or launches a new one, in one call of "
+            "rhl-launch-service --await; then an SSH tunnel is opened if configured, the service is "
+            "checked from this machine, and only then is the connection file written. Progress goes to "
+            "stderr: a live line on a terminal, one line per phase otherwise. Exit 0 when the service "
+            "answers, 1 when it could not be brought up (the end of its log is shown), 2 for usage and "
+            "configuration errors."
         ),
-        Option(
-            ("--dry-run",), "dry_run", "flag", help="Print the command the target would run; change nothing."
+        options=(
+            Option(
+                ("--connection-dir",),
+                "connection_dir",
+                "value",
+                metavar="DIR",
+                help="Where connection files live (default: the client dir).",
+            ),
+            Option(
+                ("--dry-run",),
+                "dry_run",
+                "flag",
+                help="Print the command the target would run; change nothing.",
+            ),
+            Option(
+                ("--log-level",),
+                "log_level",
+                "value",
+                check=("choice", ("minimal", "basic", "debug")),
+                help="Progress detail.",
+            ),
+            Option(
+                ("--log-file",),
+                "log_file",
+                "value",
+                metavar="PATH",
+                help="Also write basic progress lines here (minimal level).",
+            ),
+            Option(
+                ("--debug-log-file",),
+                "debug_log_file",
+                "value",
+                metavar="PATH",
+                help="Also write debug progress lines here.",
+            ),
+            Option(
+                ("--idle-timeout",),
+                "idle_timeout",
+                "value",
+                check=("float", 0, None),
+                default=60.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Give up on a start that shows no progress (state file and log unchanged) this long.",
+            ),
+            Option(("--json",), "as_json", "flag", help="Print the connection payload as JSON on stdout."),
         ),
-        Option(
-            ("--log-level",),
-            "log_level",
-            "value",
-            check=("choice", ("minimal", "basic", "debug")),
-            help="Progress detail.",
-        ),
-        Option(
-            ("--log-file",),
-            "log_file",
-            "value",
-            metavar="PATH",
-            help="Also write basic progress lines here (minimal level).",
-        ),
-        Option(
-            ("--debug-log-file",),
-            "debug_log_file",
-            "value",
-            metavar="PATH",
-            help="Also write debug progress lines here.",
-        ),
-        Option(
-            ("--idle-timeout",),
-            "idle_timeout",
-            "value",
-            check=("float", 0, None),
-            default=60.0,
-            show_default=True,
-            metavar="SECONDS",
-            help="Give up on a start that shows no progress (state file and log unchanged) this long.",
-        ),
-        Option(("--json",), "as_json", "flag", help="Print the connection payload as JSON on stdout."),
-    ),
-    arguments=(Argument("config", metavar="CONFIG"),),
-    usage_exit_code=2,
-    exit_codes={0: "the service answers", 1: "it could not be brought up", 2: "usage or configuration error"},
-    body="remote_http_launcher.launch.command:launch",
-)
+        arguments=(Argument("config", metavar="CONFIG"),),
+        usage_exit_code=2,
+        exit_codes={
+            0: "the service answers",
+            1: "it could not be brought up",
+            2: "usage or configuration error",
+        },
+        body="remote_http_launcher.launch.command:launch",
+    )
+
+
+#: name -> the function that builds its entry, in the order the helpers are listed in the docs;
+#: the launcher last (same table, same parser; its body is the launch sequence, launch.command).
+_BUILDERS: "dict[str, Callable[[], Command]]" = {
+    "rhl-ps": _rhl_ps,
+    "rhl-ps-persistent": _rhl_ps_persistent,
+    "rhl-logs": _rhl_logs,
+    "rhl-inspect": _rhl_inspect,
+    "rhl-stop": _rhl_stop,
+    "rhl-rm": _rhl_rm,
+    "rhl-clear": _rhl_clear,
+    "rhl-pid-alive": _rhl_pid_alive,
+    "rhl-verify-port": _rhl_verify_port,
+    "rhl-handshake": _rhl_handshake,
+    "rhl-launch-service": _rhl_launch_service,
+    "rhl-cache-conda": _rhl_cache_conda,
+    "rhl-conda-info": _rhl_conda_info,
+    "rhl-jobs": _rhl_jobs,
+    "rhl-batch": _rhl_batch,
+    "remote-http-launcher": _remote_http_launcher,
+}
+
+#: name -> command (:class:`CommandTable`: each entry is built when first looked up).
+COMMANDS = CommandTable(_BUILDERS)
 
 #: The helpers (what rhl-guard's fixed table and rhl-batch accept): every command but the launcher.
 HELPERS = frozenset(name for name in COMMANDS if name.startswith("rhl-"))

@@ -5,7 +5,7 @@ Hand-written rather than :mod:`shlex`: shlex imports ``re`` (milliseconds on eve
 and cannot tell which characters were quoted.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 # SSH_ORIGINAL_COMMAND is split the way a POSIX shell would, without a shell. Quotes and
 # backslashes work as in sh ('...' literal; "..." with \" \\ \$ \` escapes; \x outside

@@ -17,13 +17,19 @@ guard fails closed:
    (:func:`_prepare_environment`), and the path policy is handed to the helper, which
    re-checks its paths at the moment of use (:mod:`..policy.enforced`).
 
+Python starts on every SSH call, and each module the decision loads costs that call: the
+decision loads only this package's guard, command table (one entry), word splitter and parser,
+and nothing from the standard library's directory beyond what ``os`` brings. That is why these
+modules quote their annotations instead of importing ``__future__``
+(tests/guard/test_guard_cli.py::test_the_decision_loads_only_the_guards_own_modules).
+
 Exit codes: the helper's own; :data:`EXIT_REJECTED` (77) for a refused command or an
 interactive session; :data:`EXIT_CONFIG` (78) for a configuration error; 70 for an internal
 error of the guard. 1 and 127 are deliberately avoided: 0.4.5's client reads 1 from
 ``rhl-pid-alive`` as "process dead" and 127 as "helpers not installed".
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 import os
 import sys
@@ -172,7 +178,7 @@ def _dask_clusters(value: str) -> tuple[str, ...]:
     return clusters
 
 
-def parse_options(argv: list[str]) -> GuardConfig:
+def parse_options(argv: list[str]) -> "GuardConfig":
     """Parse the guard's argv (``--opt VALUE`` or ``--opt=VALUE``; each option at most once)."""
     config = GuardConfig()
     values: dict[str, str] = {}
@@ -247,7 +253,7 @@ def parse_options(argv: list[str]) -> GuardConfig:
 _AUDIT_SETTINGS: list[str | None] = [None, None, None]
 
 
-def _auditor() -> Any:
+def _auditor() -> "Any":
     """The audit module, configured (imported only when there is something to record)."""
     from . import _audit as audit
 
@@ -267,7 +273,7 @@ class _Policy:
         self.spec = spec
         self.built: PathPolicy | None = None
 
-    def __call__(self) -> PathPolicy | None:
+    def __call__(self) -> "PathPolicy | None":
         if self.spec is None or self.built is not None:
             return self.built
         from ..policy.base import PolicyConfigError
@@ -296,13 +302,13 @@ class _Policy:
         self()
 
 
-def state_base(config: GuardConfig) -> str:
+def state_base(config: "GuardConfig") -> str:
     from ._decide import default_state_dir  # the decision needs it anyway
 
     return config.state_dir or default_state_dir()
 
 
-def _prepare_environment(config: GuardConfig) -> None:
+def _prepare_environment(config: "GuardConfig") -> None:
     """The helper's environment: nothing the client could inject, the admin's settings."""
     environ = os.environ
     for name in list(environ):
@@ -345,7 +351,7 @@ class _State:
 _state = _State()
 
 
-def _run_helper(outcome: Outcome, policy: _Policy) -> int:
+def _run_helper(outcome: "Outcome", policy: "_Policy") -> int:
     """Run the accepted helper in this process, with the values the guard checked; return its
     exit code."""
     from ..commands._run import render_info, run_parsed
@@ -371,7 +377,7 @@ def _run_helper(outcome: Outcome, policy: _Policy) -> int:
     return run_parsed(helper, outcome.values or {})
 
 
-def _guard(config: GuardConfig) -> int:
+def _guard(config: "GuardConfig") -> int:
     base = state_base(config)
     _AUDIT_SETTINGS[:] = [
         config.label,
@@ -438,7 +444,7 @@ def _fallback_audit_file(argv: list[str]) -> str:
     return os.path.join(base, "guard", "rejected.jsonl")
 
 
-def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> NoReturn:
+def main(argv: list[str] | None = None, *, fast_exit: bool = True) -> "NoReturn":
     """The ``rhl-guard`` command.
 
     The process ends with ``os._exit`` after flushing: tearing down the interpreter would

@@ -14,7 +14,7 @@ no unknown or repeated options, ``--`` honoured, values validated); path policy 
 ``policy.service_args``); local hosts.
 """
 
-from __future__ import annotations
+# Quoted annotations, no __future__ import: rhl-guard's decision loads this module (guard/__init__.py).
 
 from ..commands._table import HELPERS
 from ..commands._words import SHELL_SPECIALS, TokenError, is_assignment, split  # noqa: F401 (re-exported)
@@ -55,7 +55,7 @@ class Outcome:
         reason: str | None,
         helper: str | None = None,
         argv: list[str] | None = None,
-        values: dict[str, Any] | None = None,
+        values: "dict[str, Any] | None" = None,
         paths: list[tuple[str, str, str]] | None = None,
     ) -> None:
         self.reason = reason
@@ -137,12 +137,12 @@ def default_state_dir() -> str:
 
 def decide(
     command: str,
-    policy: Callable[[], PathPolicy | None],
+    policy: "Callable[[], PathPolicy | None]",
     state_base: str | None = None,
     *,
     clusters: tuple[str, ...] = (),
     _in_batch: bool = False,
-) -> Outcome:
+) -> "Outcome":
     """Decide about one ``SSH_ORIGINAL_COMMAND``; ``policy()`` gives the path policy (or None).
 
     ``policy`` is called only for the path helpers (it may load plugins); it may raise the
@@ -191,11 +191,11 @@ def decide(
 
 def _decide_batch(
     argv: list[str],
-    values: dict[str, Any],
-    policy: Callable[[], PathPolicy | None],
+    values: "dict[str, Any]",
+    policy: "Callable[[], PathPolicy | None]",
     state_base: str,
     clusters: tuple[str, ...] = (),
-) -> Outcome:
+) -> "Outcome":
     """``rhl-batch LINE...``: every line is decided exactly as if it came alone (same table,
     parser, path policy, local hosts); the first refused line refuses the whole batch, so
     nothing runs. A line must also be one that ``rhl-batch`` itself would run (no nested batch,
@@ -210,7 +210,7 @@ def _decide_batch(
     from ..commands._words import join
     from ..errors import UsageProblem
 
-    def line_outcome(line: str, label: str) -> Outcome:
+    def line_outcome(line: str, label: str) -> "Outcome":
         outcome = decide(line, policy, state_base, clusters=clusters, _in_batch=True)
         if outcome.reason is not None:
             raise _Rejected(f"rhl-batch: {label}: {outcome.reason}")
