@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 from guardkit import EXIT_CONFIG, EXIT_REJECTED, Tree, audit_file, guard_env, run_guard, tree  # noqa: F401
@@ -317,9 +318,21 @@ def _with_importtime(
     return proc, {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
 
 
+def _skip_if_editable() -> None:
+    """The isolated form finds the package in the environment's site-packages; an editable
+    install is elsewhere, and starts through site instead (docs/guard/admin-guide.md)."""
+    import remote_http_launcher
+
+    guard = pathlib.Path(find_command("rhl-guard"))
+    package = pathlib.Path(remote_http_launcher.__file__).resolve()
+    if not package.is_relative_to(guard.parent.parent.resolve()):
+        pytest.skip("an editable install: the isolated guard starts through site (admin guide)")
+
+
 def test_isolated_form(tree: Tree) -> None:  # noqa: F811
     """`python3 -I -S rhl-guard` (the admin guide's isolated form) decides and runs the same,
     finding its package without the site machinery."""
+    _skip_if_editable()
     guard = find_command("rhl-guard")
     python = str(pathlib.Path(guard).parent / "python3")
     state = tree.home / ".remote-http-launcher" / "server"
@@ -348,9 +361,10 @@ def _imported(argv: list[str], env: dict[str, str]) -> set[str]:
 )
 def test_the_decision_loads_only_the_guards_own_modules(tree: Tree, command: str, checks: set[str]) -> None:  # noqa: F811
     """Deciding a command (the isolated form, --dry-run) imports no standard-library module
-    beyond what ``import os`` brings, and of this package only the guard, the command table,
-    the word splitter and the parser: every SSH call pays for each module it loads (the guard's
+    beyond what ``import os`` brings, and of this package only the isolated start, the guard,
+    the command table, the word splitter and the parser: every SSH call pays for each module it loads (the guard's
     figures in benchmarks/), and a module that imports ``__future__`` or ``re`` again fails here."""
+    _skip_if_editable()
     guard = find_command("rhl-guard")
     python = str(pathlib.Path(guard).parent / "python3")
     env = guard_env(tree, command)
@@ -358,6 +372,7 @@ def test_the_decision_loads_only_the_guards_own_modules(tree: Tree, command: str
     loaded = _imported([python, "-I", "-S", guard, "--clear-policy", "seamless", "--dry-run"], env)
     ours = {
         "remote_http_launcher",
+        "remote_http_launcher.isolated",
         "remote_http_launcher.guard",
         "remote_http_launcher.guard._decide",
         "remote_http_launcher.commands",
@@ -367,3 +382,78 @@ def test_the_decision_loads_only_the_guards_own_modules(tree: Tree, command: str
         "remote_http_launcher.commands._parse",
     }
     assert loaded - baseline - {"math"} == ours | checks
+
+
+def _fake_venv(tmp_path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    """A venv made by hand around this interpreter: ``pyvenv.cfg``, ``bin/python3``, and a
+    site-packages holding our package (a link to the installed one) and two ``.pth`` files:
+    one listing a plain directory, one with code that leaves a witness file. (prefix, witness)"""
+    import remote_http_launcher
+
+    guard = pathlib.Path(find_command("rhl-guard"))
+    python = (guard.parent / "python3").resolve()
+    prefix = tmp_path / "venv"
+    site = prefix / "lib" / "python{}.{}".format(*sys.version_info[:2]) / "site-packages"
+    site.mkdir(parents=True)
+    (prefix / "bin").mkdir()
+    (prefix / "bin" / "python3").symlink_to(python)
+    (prefix / "pyvenv.cfg").write_text(f"home = {python.parent}\ninclude-system-site-packages = false\n")
+    (site / "remote_http_launcher").symlink_to(pathlib.Path(remote_http_launcher.__file__).parent)
+    (site / "plain").mkdir()
+    witness = tmp_path / "witness"
+    (site / "a-plain.pth").write_text("# a comment\nplain\nmissing-dir\n")
+    (site / "b-code.pth").write_text(f"import pathlib; pathlib.Path({str(witness)!r}).write_text('ran')\n")
+    return prefix, witness
+
+
+def test_the_isolated_form_runs_no_pth_code(tree: Tree, tmp_path: pathlib.Path) -> None:  # noqa: F811
+    """Under `python3 -I -S rhl-guard` the guard finds its package in the environment's
+    site-packages and the plain directories its .pth files list, and runs no .pth code; the
+    same environment started normally does run it (so the witness would show it)."""
+    prefix, witness = _fake_venv(tmp_path)
+    guard = find_command("rhl-guard")
+    env = guard_env(tree, f"{PREPEND} rhl-ps --json")
+    argv = [guard, "--clear-policy", "seamless", "--dry-run"]
+    isolated = subprocess.run(
+        [str(prefix / "bin" / "python3"), "-I", "-S", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (isolated.returncode, isolated.stderr) == (0, ""), isolated.stderr
+    assert isolated.stdout.startswith("rhl-guard: would run rhl-ps --json\n")
+    assert not witness.exists()
+    normal = subprocess.run(
+        [str(prefix / "bin" / "python3"), "-c", "pass"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert normal.returncode == 0, normal.stderr
+    assert witness.read_text() == "ran"
+
+
+def test_add_path_dirs_puts_each_site_dirs_entries_after_it(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As site.addsitedir: a site directory's .pth entries follow it, in file then line order;
+    import lines, comments, missing and already listed directories are skipped."""
+    from remote_http_launcher.isolated import add_path_dirs
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory in (first / "d1", first / "d0", second / "d2", tmp_path / "shared"):
+        directory.mkdir(parents=True)
+    (first / "b.pth").write_text("d1\nimport os\n")
+    (first / "a.pth").write_text("# comment\n\nd0\nnope\n")
+    (second / "c.pth").write_text(f"d2\n{tmp_path / 'shared'}\n../first/d1\n")
+    (second / "bad.pth").write_bytes(b"\xff\xfe\n")
+    start = ["/elsewhere", str(first), str(tmp_path / "shared"), str(second)]
+    monkeypatch.setattr(sys, "path", list(start))
+    add_path_dirs([str(first), str(second)])
+    assert sys.path == [
+        "/elsewhere",
+        str(first),
+        str(first / "d0"),
+        str(first / "d1"),
+        str(tmp_path / "shared"),
+        str(second),
+        str(second / "d2"),
+    ]

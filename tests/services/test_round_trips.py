@@ -152,6 +152,23 @@ def test_doctor_of_instances_only_the_rows_reveal_is_one_round(project: Project)
     assert document["selection"]["keys"] == [HS, fing]
 
 
+def test_a_failed_answer_of_a_revealed_instance_is_its_answer_not_a_second_round(project: Project) -> None:
+    """The ``fing`` instance is only known from the rows, and its log file is gone: the line
+    the host expanded for it (``rhl-logs KEY --tail 200``) fails there, and that failure is the
+    answer the report gives, in the same round trip; it is not asked again."""
+    fing = f"{HS}--STAGE-fing"
+    (project.remote_home / ".remote-http-launcher" / "server" / f"{fing}.log").unlink()
+    count = round_trips(project, "seamless-service-doctor", "--service", "hashserver", expect_rc=1)
+    assert count == 1, count
+    document = json.loads(project.run("seamless-service-doctor", "--service", "hashserver", "--json").stdout)
+    (log,) = [f for f in {c["id"]: c for c in document["checks"]}["logs"]["findings"] if f["subject"] == fing]
+    assert log["verdict"] != "ok", log
+    prefix = "ssh rhltest-svc 'PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH "
+    assert [(e["command"], e["exit_code"]) for e in log["evidence"]] == [
+        (f"{prefix}rhl-logs {fing} --tail 200'", 1)
+    ], log
+
+
 def test_doctor_of_an_ro_instance_of_the_stage_is_one_round(project: Project) -> None:
     """With --stage, the other instances of that stage (an ``ro`` hashserver on the same
     directory) are only known from the rows too: the templates name them as well."""

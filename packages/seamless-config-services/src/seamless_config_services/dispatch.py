@@ -303,11 +303,12 @@ def _is_each(call: Call) -> bool:
 
 class Expanded(Result):
     """The answer of an :func:`each_call`: ``answers``, one per key the host selected (in its
-    file order), each the :class:`Result` (or error) of the call naming that key."""
+    file order), each the call naming that key and its :class:`Result` or error (a failed line
+    is an answer too: asked again, it would fail the same way, one round later)."""
 
     __slots__ = ("answers",)
 
-    def __init__(self, call: Call, answers: list[Outcome]) -> None:
+    def __init__(self, call: Call, answers: list[tuple[Call, Outcome]]) -> None:
         super().__init__(call, 0, "", "")
         self.answers = answers
 
@@ -364,7 +365,7 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
     records = [record for record in records if "each" not in record]
     if len(records) != len(calls):
         raise _NotABatchAnswer(remember=True)
-    each_answers: list[list[Outcome]] = [[] for _call in eaches]
+    each_answers: list[list[tuple[Call, Outcome]]] = [[] for _call in eaches]
     for record in expanded:
         index, argv = record.get("each"), record.get("argv")
         if not isinstance(index, int) or not 0 <= index < len(eaches) or not isinstance(argv, list):
@@ -374,9 +375,9 @@ def _run_batch(target: str, calls: Sequence[Call], timeout: float | None) -> lis
         named = Call(target, argv[0], tuple(argv[1:]))
         result = Result(named, record["rc"], str(record.get("stdout") or ""), str(record.get("stderr") or ""))
         try:
-            each_answers[index].append(_diagnose(result))
+            each_answers[index].append((named, _diagnose(result)))
         except ServiceError as exc:
-            each_answers[index].append(exc)
+            each_answers[index].append((named, exc))
     outcomes: list[Outcome] = []
     for call, record in zip(calls, records):
         result = Result(call, record["rc"], str(record.get("stdout") or ""), str(record.get("stderr") or ""))
@@ -478,10 +479,8 @@ def send_ahead(calls: Sequence[Call], *, timeout: float = CALL_TIMEOUT, keep: bo
         _sent_at = time.monotonic()
         for call, outcome in zip(remote, outcomes):
             if isinstance(outcome, Expanded):  # each key's answer, as that call's own
-                for answer in outcome.answers:
-                    named = answer.call if isinstance(answer, Result) else None
-                    if named is not None:
-                        _SENT_AHEAD.setdefault((named.target, named.helper, named.args), []).append(answer)
+                for named, answer in outcome.answers:
+                    _SENT_AHEAD.setdefault((named.target, named.helper, named.args), []).append(answer)
             elif not isinstance(outcome, NotBatched):
                 _SENT_AHEAD.setdefault((call.target, call.helper, call.args), []).append(outcome)
 
