@@ -362,8 +362,9 @@ def _imported(argv: list[str], env: dict[str, str]) -> set[str]:
 def test_the_decision_loads_only_the_guards_own_modules(tree: Tree, command: str, checks: set[str]) -> None:  # noqa: F811
     """Deciding a command (the isolated form, --dry-run) imports no standard-library module
     beyond what ``import os`` brings, and of this package only the isolated start, the guard,
-    the command table, the word splitter and the parser: every SSH call pays for each module it loads (the guard's
-    figures in benchmarks/), and a module that imports ``__future__`` or ``re`` again fails here."""
+    the command table, the word splitter and the parser: every SSH call pays for each module
+    it loads (the guard's figures in benchmarks/), and a module that imports ``__future__`` or
+    ``re`` again fails here."""
     _skip_if_editable()
     guard = find_command("rhl-guard")
     python = str(pathlib.Path(guard).parent / "python3")
