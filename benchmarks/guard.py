@@ -38,13 +38,9 @@ from collections.abc import Callable
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import floors
-from run import BenchError, Context, Result, Side, base_env, run_pairs
+from run import FLOOR_BOUND, BenchError, Context, Result, Side, base_env, run_pairs
 
 PREPEND = "PATH=$HOME/miniforge3/bin:$HOME/miniconda3/bin:$PATH"
-#: A guard is a Python program that sshd starts on every call: where the interpreter's start-up
-#: alone (the floor) is slower than the target times the reference, the target is out of any
-#: implementation's reach, and the accept decision is held to 1.10 times the floor instead.
-FLOOR_BOUND = 1.10
 GUARD_OPTIONS = ["--clear-policy", "seamless"]
 
 
